@@ -1,0 +1,39 @@
+"""Write README.md from nbs/index.ipynb (Quarto, which `nbdev-readme` needs, is unavailable).
+
+`python tools/make_readme.py` writes the file; `python tools/make_readme.py --check` exits 1 when README.md is stale.
+The conversion keeps markdown cells as they are, code cells as fenced Python, and their text and markdown outputs;
+cells marked `#| hide` are left out, and nbdev directives (`#| ...`) are stripped. The notebook's first markdown cell
+(`# Title` and `> subtitle`) becomes the README's heading.
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file. -->\n\n"
+
+def _directives(src): return [l for l in src.splitlines() if re.match(r'^\s*#\|', l)]
+
+def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
+    "The README's markdown, made from the notebook at `nb_path`"
+    nb = json.loads(Path(nb_path).read_text())
+    parts = []
+    for cell in nb['cells']:
+        src = ''.join(cell['source'])
+        if any(re.match(r'^\s*#\|\s*hide\b', l) for l in _directives(src)): continue
+        if cell['cell_type'] == 'markdown': parts.append(src.strip())
+        elif cell['cell_type'] == 'code':
+            code = '\n'.join(l for l in src.splitlines() if not re.match(r'^\s*#\|', l)).strip()
+            if code: parts.append(f"```python\n{code}\n```")
+            for o in cell.get('outputs', []):
+                if o['output_type'] == 'stream': txt = ''.join(o['text'])
+                elif 'text/markdown' in o.get('data', {}): parts.append(''.join(o['data']['text/markdown']).strip()); continue
+                elif 'text/plain' in o.get('data', {}) and 'image/png' not in o['data']: txt = ''.join(o['data']['text/plain'])
+                else: continue
+                parts.append(f"```\n{txt.rstrip()}\n```")
+    return HEADER + '\n\n'.join(p for p in parts if p) + '\n'
+
+if __name__ == '__main__':
+    text, dst = readme_text(), ROOT/'README.md'
+    if '--check' in sys.argv[1:]:
+        if not dst.exists() or dst.read_text() != text: sys.exit("README.md is out of date: run `python tools/make_readme.py`")
+    else: dst.write_text(text)
