@@ -13,6 +13,18 @@ HEADER = "<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the 
 
 def _directives(src): return [l for l in src.splitlines() if re.match(r'^\s*#\|', l)]
 
+def _output_md(o):
+    "Markdown for one cell output: text as a code block, HTML tables as HTML; pictures and widgets are left out"
+    if o['output_type'] == 'stream': return f"```\n{''.join(o['text']).rstrip()}\n```"
+    data = o.get('data', {})
+    if 'text/html' in data:
+        html = ''.join(data['text/html'])
+        return re.sub(r'\n\s*', '', html).strip() if '<table' in html else ''
+    if 'text/markdown' in data: return ''.join(data['text/markdown']).strip()
+    txt = ''.join(data.get('text/plain', ''))
+    if 'image/png' in data or txt.startswith('<IPython.core.display'): return ''
+    return f"```\n{txt.rstrip()}\n```" if txt else ''
+
 def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
     "The README's markdown, made from the notebook at `nb_path`"
     nb = json.loads(Path(nb_path).read_text())
@@ -24,12 +36,7 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
         elif cell['cell_type'] == 'code':
             code = '\n'.join(l for l in src.splitlines() if not re.match(r'^\s*#\|', l)).strip()
             if code: parts.append(f"```python\n{code}\n```")
-            for o in cell.get('outputs', []):
-                if o['output_type'] == 'stream': txt = ''.join(o['text'])
-                elif 'text/markdown' in o.get('data', {}): parts.append(''.join(o['data']['text/markdown']).strip()); continue
-                elif 'text/plain' in o.get('data', {}) and 'image/png' not in o['data']: txt = ''.join(o['data']['text/plain'])
-                else: continue
-                parts.append(f"```\n{txt.rstrip()}\n```")
+            for o in cell.get('outputs', []): parts.append(_output_md(o))
     return HEADER + '\n\n'.join(p for p in parts if p) + '\n'
 
 if __name__ == '__main__':

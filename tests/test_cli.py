@@ -1,0 +1,62 @@
+"The `mnist-ae` console script, run as a user runs it."
+import json, subprocess
+import pytest, torch
+from conftest import script
+
+def run(*args, **kw): return subprocess.run([script('mnist-ae'), *map(str, args)], capture_output=True, text=True, **kw)
+
+def test_help_lists_commands():
+    res = run('--help')
+    assert res.returncode == 0 and 'train' in res.stdout
+
+def test_train_help_describes_every_option():
+    res = run('train', '--help')
+    assert res.returncode == 0
+    for opt in ('--kind', '--latent', '--epochs', '--lr', '--wd', '--bs', '--seed', '--n-train', '--early-stop',
+                '--one-cycle', '--out', '--device', '--quiet'):
+        line = next(l for l in res.stdout.splitlines() if l.strip().startswith(opt + ' ') or l.strip() == opt or l.strip().startswith(opt + '  '))
+        assert len(line.split(opt, 1)[1].strip()) > 10, f"{opt} has no description"
+
+def test_short_run_writes_outputs(tmp_path):
+    out = tmp_path/'dae'
+    res = run('train', '--kind', 'dae', '--epochs', '1', '--n-train', '1024', '--device', 'cpu', '--quiet', '--out', out)
+    assert res.returncode == 0, res.stderr
+    assert 'Gaussian noise 0.2' in res.stdout and 'occlusion' in res.stdout
+    rec = json.loads((out/'summary.json').read_text())
+    assert rec['config']['kind'] == 'dae' and rec['config']['n_train'] == 1024 and rec['epochs_run'] == 1
+    for k in ('python', 'torch', 'fastai', 'device', 'cpu_count'): assert k in rec['environment']
+    assert rec['wall_time_s'] > 0 and 0 < rec['test']['mse'] < 1
+    from fastai.learner import load_learner
+    from mnist_autoencoders.learner import load_weights
+    from mnist_autoencoders.data import load_mnist
+    x = load_mnist().x_test[:64]
+    learn = load_learner(out/'model.pkl', cpu=True)
+    model = load_weights(out/'weights.pth')
+    p1 = learn.get_preds(dl=learn.dls.test_dl(x))[0]
+    with torch.no_grad(): p2 = model(x.float().div(255).unsqueeze(1))
+    assert torch.allclose(p1, p2, atol=1e-6)
+
+@pytest.mark.parametrize('args, msg', [
+    (('--lr', '-1'), 'lr must be > 0, got -1.0'),
+    (('--wd', '-0.1'), 'wd must be >= 0, got -0.1'),
+    (('--latent', '0'), 'n_latent must be an integer >= 1, got 0'),
+    (('--epochs', '0'), 'epochs must be an integer >= 1, got 0'),
+    (('--bs', '0'), 'bs must be an integer >= 1, got 0'),
+    (('--kind', 'gan'), "kind must be one of ('ae', 'dae', 'vae'), got 'gan'"),
+    (('--early-stop', 'never'), "early_stop must be one of"),
+])
+def test_bad_arguments_fail_before_training(tmp_path, args, msg):
+    out = tmp_path/'run'
+    res = run('train', *args, '--out', out, '--quiet')
+    assert res.returncode != 0 and msg in res.stderr, res.stderr
+    assert not out.exists()                               # checked before anything was written
+
+def test_unwritable_output_folder(tmp_path):
+    (tmp_path/'file').write_text('')
+    res = run('train', '--epochs', '1', '--n-train', '512', '--out', tmp_path/'file'/'run', '--quiet')
+    assert res.returncode != 0 and f"Cannot write to the output folder {tmp_path}/file/run" in res.stderr, res.stderr
+    assert 'epoch' not in res.stdout
+
+def test_unknown_command():
+    res = run('fly')
+    assert res.returncode != 0 and "unknown command 'fly'" in res.stderr
