@@ -73,6 +73,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                              'mnist_autoencoders/learner.py'),
                                             'mnist_autoencoders.learner.environment_info': ( 'learner.html#environment_info',
                                                                                              'mnist_autoencoders/learner.py'),
+                                            'mnist_autoencoders.learner.load_run_summaries': ( 'learner.html#load_run_summaries',
+                                                                                               'mnist_autoencoders/learner.py'),
                                             'mnist_autoencoders.learner.load_weights': ( 'learner.html#load_weights',
                                                                                          'mnist_autoencoders/learner.py'),
                                             'mnist_autoencoders.learner.make_model': ( 'learner.html#make_model',
