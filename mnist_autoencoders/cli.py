@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #e91f90b0
 from __future__ import annotations
-import json, sys, time, warnings
+import importlib, json, sys, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from fastcore.script import call_parse, anno_parser, store_true
@@ -13,7 +13,7 @@ from .learner import (check_train_args, train_autoencoder, test_losses, save_wei
                                          EARLY_STOPS)
 
 # %% auto #0
-__all__ = ['COMMANDS', 'prepare_out', 'train_run', 'print_test_table', 'train', 'main']
+__all__ = ['COMMANDS', 'prepare_out', 'train_run', 'print_test_table', 'train', 'command', 'main']
 
 # %% ../nbs/10_cli.ipynb #e1ba5f11
 def prepare_out(out:str|Path) -> Path:
@@ -85,18 +85,24 @@ def train(kind:str='ae', # Model: 'ae' (autoencoder), 'dae' (denoising autoencod
     print(f"\nwrote {out}/summary.json, model.pkl, weights.pth, history.csv")
 
 # %% ../nbs/10_cli.ipynb #5b2f4f46
-COMMANDS = {'train': train}
+COMMANDS = {'train': 'cli:train', 'search': 'search:search'}  # name -> 'module:function', imported only when used
+
+def command(name:str):
+    "The function behind `mnist-ae` subcommand `name`"
+    mod, fn = COMMANDS[name].split(':')
+    return getattr(importlib.import_module(f'mnist_autoencoders.{mod}'), fn)
 
 def main(argv:list[str]|None=None):
     "The `mnist-ae` command: dispatch to a subcommand"
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ('-h', '--help'):
         print("usage: mnist-ae COMMAND [options]\n\nAutoencoders on MNIST with fastai. Commands:")
-        for name, f in COMMANDS.items(): print(f"  {name:<10} {f.__doc__}")
+        for name in COMMANDS: print(f"  {name:<10} {command(name).__doc__}")
         print("\n`mnist-ae COMMAND --help` describes a command's options.")
         return 0 if argv else 2
     cmd, *rest = argv
     if cmd not in COMMANDS: raise SystemExit(f"mnist-ae: unknown command {cmd!r}; choose from {', '.join(COMMANDS)}")
-    args = vars(anno_parser(COMMANDS[cmd], prog=f'mnist-ae {cmd}').parse_args(rest))
+    f = command(cmd)
+    args = vars(anno_parser(f, prog=f'mnist-ae {cmd}').parse_args(rest))
     args.pop('pdb', None); args.pop('xtra', None)
-    return COMMANDS[cmd](**args)
+    return f(**args)
