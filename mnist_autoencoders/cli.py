@@ -85,7 +85,10 @@ def train(kind:str='ae', # Model: 'ae' (autoencoder), 'dae' (denoising autoencod
     print(f"\nwrote {out}/summary.json, model.pkl, weights.pth, history.csv")
 
 # %% ../nbs/10_cli.ipynb #5b2f4f46
-COMMANDS = {'train': 'cli:train', 'search': 'search:search'}  # name -> 'module:function', imported only when used
+COMMANDS = {'train': 'cli:train', 'search': 'search:search',      # name -> 'module:function', imported only when used
+            'evaluate': 'evaluate:evaluate', 'sweep': 'evaluate:sweep', 'evaluate-record': 'evaluate:evaluate_record',
+            'generate': 'generate:generate_grid', 'sample-quality': 'generate:sample_quality',
+            'reproduce': 'reproduce:reproduce_cmd'}
 
 def command(name:str):
     "The function behind `mnist-ae` subcommand `name`"
@@ -97,7 +100,7 @@ def main(argv:list[str]|None=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ('-h', '--help'):
         print("usage: mnist-ae COMMAND [options]\n\nAutoencoders on MNIST with fastai. Commands:")
-        for name in COMMANDS: print(f"  {name:<10} {command(name).__doc__}")
+        for name in COMMANDS: print(f"  {name:<16} {command(name).__doc__}")
         print("\n`mnist-ae COMMAND --help` describes a command's options.")
         return 0 if argv else 2
     cmd, *rest = argv

@@ -377,7 +377,7 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
     cfg.update(n_latent=n_latent, bs=bs, prune=bool(prune), prune_startup=prune_startup)
     out = _prepare_out(out)
     url = storage or f"sqlite:///{out.absolute()/'search.db'}"
-    where = mask_url(url)
+    where = mask_url(url) if storage else f"sqlite:///{out/'search.db'}"   # as given: no absolute path of this machine in the record
     with _optuna_quiet():
         rdb = open_storage(url, heartbeat_interval, grace_period)
         st, created = open_study(rdb, study, cfg, plan_pairs(cfg['lrs'], cfg['wds'], n_trials, seed), ready_timeout, where)

@@ -1,0 +1,66 @@
+"The quick reproduction through `mnist-ae reproduce`: killed with SIGKILL mid-run, resumed, complete, and a no-op when run again."
+import json, os, signal, subprocess, time
+from pathlib import Path
+import pytest
+from conftest import ROOT, script
+from mnist_autoencoders.reproduce import STAGES, REPORT
+
+ENV = os.environ | {'OMP_NUM_THREADS': '2'}
+
+def run(out, *extra, timeout=900):
+    return subprocess.run([script('mnist-ae'), 'reproduce', '--preset', 'quick', '--out', str(out), *extra],
+                          capture_output=True, text=True, timeout=timeout, env=ENV)
+
+def stage_records(out): return {p.stem: p.read_text() for p in (out/'stages').glob('*.json')}
+
+def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
+    out = tmp_path/'quick'
+    p = subprocess.Popen([script('mnist-ae'), 'reproduce', '--preset', 'quick', '--out', str(out), '--quiet'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.time() + 600
+    while not (out/'stages'/'search.json').exists():          # kill it once the search is recorded, inside the next stage
+        assert p.poll() is None, f"the run ended before it could be killed:\n{p.stderr.read()[-3000:]}"
+        assert time.time() < deadline, 'the search stage did not finish in 10 minutes'
+        time.sleep(0.2)
+    time.sleep(3)
+    os.kill(p.pid, signal.SIGKILL); p.wait()
+    before = stage_records(out)
+    assert {'data', 'search'} <= set(before) and len(before) < len(STAGES)
+
+    t0 = time.time()
+    res = run(out)
+    assert res.returncode == 0, res.stderr[-5000:]
+    after = stage_records(out)
+    assert set(after) == set(STAGES)                                  # every stage finished ...
+    assert all(after[k] == v for k, v in before.items())              # ... and what had finished was not run again
+    rec = json.loads((out/'results.json').read_text())
+    assert rec['finished'] and f"ran now" in res.stdout
+    for k in STAGES: assert (k in before) == (f'{k:<14}done earlier' in res.stdout), k
+    for f in rec['figures']: assert (out/'figures'/f).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n', f
+    names = set(rec['figures'])
+    for fig in ('fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7', 'fig8', 'fig9', 'search_heatmap', 'lr_find'):
+        assert any(n.startswith(fig) for n in names), f"no {fig} figure in {sorted(names)}"
+    t = rec['tables']                                                 # sanity: small, finite, ordered as they must be
+    for kind in ('ae', 'dae'):
+        assert 0 < t[kind]['mse']['ours'] < 0.1 and t[kind]['mse']['report'] == REPORT[kind]['mse']
+        assert t[kind]['mse']['ours'] <= t[kind]['mse_occlusion']['ours']
+    assert 0 < t['vae']['loss']['ours'] < 0.2
+    curve = rec['results']['latent']['curve']
+    assert [d['n_latent'] for d in curve] == [2, 6, 12] and curve[0]['mse'] > curve[-1]['mse']
+    assert rec['results']['search']['best']['lr'] in (1e-3, 4e-3, 1e-2)
+    assert rec['environment']['torch'] and all(v['wall_time_s'] > 0 for v in rec['stages'].values())
+    assert 'AE original' in res.stdout and 'done earlier' in res.stdout and 'ran now' in res.stdout
+
+    res2 = run(out)                                                   # a second run trains nothing and reprints the summary
+    assert res2.returncode == 0, res2.stderr[-3000:]
+    assert stage_records(out) == after
+    assert 'ran now' not in res2.stdout and res2.stdout.count('done earlier') == len(STAGES)
+    assert 'AE original' in res2.stdout
+
+def test_bad_preset_and_other_configuration(tmp_path):
+    res = run(tmp_path/'x', '--preset', 'huge')
+    assert res.returncode != 0 and "preset must be one of ('quick', 'paper'), got 'huge'" in res.stderr
+    assert not (tmp_path/'x').exists()
+    (tmp_path/'y').mkdir(); (tmp_path/'y'/'config.json').write_text(json.dumps({'preset': 'paper'}))
+    res = run(tmp_path/'y')
+    assert res.returncode != 0 and 'holds a reproduction with another configuration' in res.stderr
