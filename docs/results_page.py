@@ -1,10 +1,11 @@
-"""The site's Results page, generated at build time from the committed `results/` folder.
+"""The site's Results page, generated at build time from the committed `paper` reproduction, `results/paper`.
 
-`write_results_page(results, src)` writes `src/results.md` (MyST markdown) and copies the PNG figures it shows to
-`src/results_files/`. It shows what the folder holds (our numbers with 4 decimals, the report's beside them as the
-report gives them), says which parts are not recorded yet, and never fails on a missing or unreadable file: a part
-it cannot read is named on the page instead. tools/build_docs.py calls it; `python docs/results_page.py OUT_DIR`
-writes the page alone (to check it).
+`write_results_page(results, src)` writes `src/results.md` (MyST markdown) and copies the figures it shows to
+`src/results_files/`. Every number on the page is read from `results/paper` (its `results.json`, its stage records
+and the records of the runs it holds); the report's numbers come from `REPORT_TEST` below, as the report gives them.
+The discussion's verdicts (matches, beats, misses) are computed from those numbers, so the page cannot drift from
+the run. A part that is missing (no paper run yet, an unfinished stage) is named on the page instead of failing the
+build. tools/build_docs.py calls it; `python docs/results_page.py OUT_DIR` writes the page alone (to check it).
 """
 import csv, json, math, shutil, sys
 from pathlib import Path
@@ -18,16 +19,6 @@ REPORT_TEST = {
 REPORT_SEARCH = {'lr': '4e-3', 'wd': '2e-5', 'score': '0.0229'}
 MODEL_NAMES = {'ae': 'AE', 'dae': 'DAE', 'vae': 'VAE'}
 DASH = '–'
-
-# The parts of results/ the page knows, in page order: folder, title, what writes it.
-PARTS = [
-    ('train', 'Trained models', '`mnist-ae train --kind {ae,dae,vae} --out results/train/KIND`'),
-    ('search', 'Hyperparameter search', '`mnist-ae search --out results/search`'),
-    ('latent', 'Latent size', '`mnist-ae train --latent N --out results/latent/n_latent_NN`, for each size'),
-    ('evaluate', 'Evaluation', ''),
-    ('generate', 'Generation', ''),
-    ('paper', 'The report, reproduced', ''),
-]
 
 def f4(x) -> str:
     "A number of ours: 4 decimals (integers as they are); missing as a dash"
@@ -92,241 +83,302 @@ def _ignored(p:Path, results:Path) -> bool:
     "Files of results/ that are not shown: model checkpoints (gitignored) and hidden files"
     return any(part in ('models',) or part.startswith('.') for part in p.relative_to(results).parts[:-1])
 
+
 # --------------------------------------------------------------------------------------------------------------------
-# The known parts
+# The paper reproduction
 
-def train_part(page:Page, folder:Path):
-    runs = {p.parent.name: read_json(p) for p in sorted(folder.glob('*/summary.json'))}
-    if not runs: return page.add(f'No `summary.json` under `results/{folder.name}/` yet.\n')
-    page.add('Each model (the autoencoder AE, the denoising autoencoder DAE, the variational autoencoder VAE) '
-             "trained once with the report's protocol (12,000 of the 60,000 training images held out for "
-             'validation), and scored on the 10,000 test images: clean, with Gaussian noise (std 0.2), and '
-             'with a square occlusion (side 5..13, drawn once for the whole set). The *loss* is each model\'s own '
-             'training loss: MSE for the autoencoders, the VAE loss (per pixel) for the VAE. Ours: 4 decimals; '
-             "the report's: as it gives them.\n")
-    rows = []
-    order = sorted(runs, key=lambda k: (list(REPORT_TEST).index(k) if k in REPORT_TEST else 9, k))
-    for name in order:
-        s = runs[name]; t = s.get('test', {}); kind = s.get('config', {}).get('kind', name)
-        rep = REPORT_TEST.get(kind, {})
-        rows.append([MODEL_NAMES.get(kind, kind) + (f' (`{name}`)' if name != kind else ''), f4(t.get('loss')), rep.get('loss', DASH),
-                     f4(t.get('mse')), f4(t.get('mse_gaussian')), rep.get('mse_gaussian', DASH),
-                     f4(t.get('mse_occlusion')), rep.get('mse_occlusion', DASH)])
-    page.add(table(['model', 'loss, ours', 'loss, report', 'MSE clean, ours', 'Gaussian noise, ours',
-                    'Gaussian noise, report', 'occlusion, ours', 'occlusion, report'], rows))
-    rows = []
-    for name in order:
-        s = runs[name]; c = s.get('config', {}); fin = s.get('final', {})
-        n_train = 'all 48,000' if c.get('n_train') is None else f"{c['n_train']:,}"
-        rows.append([f'`{name}`', n_train, c.get('n_latent', DASH), g(c.get('lr')), g(c.get('wd')), c.get('bs', DASH),
-                     c.get('seed', DASH), f"{s.get('epochs_run', DASH)} of {c.get('epochs', DASH)}",
-                     s.get('stop_reason') or DASH, f4(fin.get('train_loss')), f4(s.get('best_valid_loss')),
-                     f"{s['wall_time_s']/60:.1f}" if s.get('wall_time_s') is not None else DASH])
-    page.add('How each was trained (`summary.json`; the per-epoch losses are in `history.csv` beside it):\n')
-    page.add(table(['run', 'training images', 'latent size', 'lr', 'wd', 'batch', 'seed', 'epochs run', 'stopped by',
-                    'last train loss', 'best valid loss', 'minutes'], rows))
-    page.add('(*stopped by* is empty when a run used all its epochs.)\n')
-    first = runs[order[0]]
-    if env_line(first): page.add(f'Recorded with {env_line(first)} (`{order[0]}`; the others alike).\n')
-    page.add(page.figures(folder))
+TESTS = [('mse', 'original'), ('mse_gaussian', 'Gaussian noise, std 0.2'), ('mse_occlusion', 'occlusion')]
+ROUND = 0.0005   # the report gives 3 decimals: a difference within its rounding is a match
 
-def search_part(page:Page, folder:Path):
-    rec_p = folder/'search.json'
-    rec = read_json(rec_p) if rec_p.exists() else {}
-    c, best = rec.get('config', {}), rec.get('best') or {}
-    if rec:
-        page.add(f"Random search over the report's grid of learning rates and weight decays: "
-                 f"{c.get('n_trials', '?')} pairs, each scored by {c.get('n_folds', '?')}-fold cross-validation "
-                 f"({c.get('epochs', '?')} epochs per fold, latent size {c.get('n_latent', '?')}, "
-                 f"{'all 48,000' if c.get('n_train') is None else format(c['n_train'], ',')} training images, "
-                 f"seed {c.get('seed', '?')}). A pair's score is the mean over folds of the last epoch's validation "
-                 f"loss. {rec.get('pairs_done', '?')} pairs done" + (' (finished).' if rec.get('finished') else '.')
-                 + '\n')
-        page.add(table(['', 'lr', 'wd', 'score (mean over folds)', 'std over folds'],
-                       [['best pair, ours', g(best.get('lr')), g(best.get('wd')), f4(best.get('mean')),
-                         f4(best.get('std'))],
-                        ['best pair, report', REPORT_SEARCH['lr'], REPORT_SEARCH['wd'], REPORT_SEARCH['score'], DASH]]))
-        if c.get('n_train') is not None:
-            page.add(f"This search used {c['n_train']:,} of the 48,000 training images (the report: all of them), "
-                     "so its scores and the report's are not measured on the same data.\n")
-        if env_line(rec): page.add(f'Recorded with {env_line(rec)}.\n')
-    csv_p = folder/'search.csv'
-    if csv_p.exists():
-        rows = list(csv.DictReader(csv_p.open()))
-        done = [r for r in rows if r.get('state', 'COMPLETE') == 'COMPLETE' and r.get('mean')]
-        done.sort(key=lambda r: float(r['mean']))
-        folds = sorted(k for k in (rows[0] if rows else {}) if k.startswith('fold_'))
-        page.add(f'The ten best of the {len(done)} complete pairs (`search.csv` has every trial):\n')
-        page.add(table(['trial', 'lr', 'wd'] + folds + ['mean', 'std'],
-                       [[r.get('trial', ''), g(float(r['lr'])), g(float(r['wd']))]
-                        + [f4(r[k]) for k in folds] + [f4(r['mean']), f4(r.get('std'))] for r in done[:10]]))
-    if not rec and not csv_p.exists(): page.add('Neither `search.json` nor `search.csv` is there yet.\n')
-    page.add(page.figures(folder))
+def verdict(ours:float, report:str) -> str:
+    "Ours against the report's number (lower is better): matches within the report's rounding, beats, or misses"
+    d = ours - float(report)
+    if abs(d) <= ROUND: return 'matches'
+    return f'beats it ({d:+.4f})' if d < 0 else f'misses it ({d:+.4f})'
 
-def latent_part(page:Page, folder:Path):
-    runs = {}
-    for p in sorted(folder.glob('*/summary.json')):
-        s = read_json(p); runs[(s.get('config', {}).get('n_latent'), p.parent.name)] = (s, f'latent/{p.parent.name}')
-    ae = page.results/'train'/'ae'/'summary.json'
-    if ae.exists() and not any(k[0] == 6 for k in runs):
-        s = read_json(ae); runs[(6, 'ae')] = (s, 'train/ae')
-    if not runs: return page.add(f'No `summary.json` under `results/{folder.name}/` yet.\n')
-    page.add("The autoencoder trained with the search's best pair for each latent size, 80 epochs at most with the "
-             "report's early stopping, scored on the test set. The report shows this as a plot (Fig. 2: the loss "
-             'falls as the size grows) without numbers.\n')
-    rows = [[k[0], f4(s.get('test', {}).get('mse')), f4(s.get('test', {}).get('mse_gaussian')),
-             f4(s.get('test', {}).get('mse_occlusion')), s.get('epochs_run', DASH),
-             f"{s['wall_time_s']/60:.1f}" if s.get('wall_time_s') is not None else DASH, f'`results/{where}`']
-            for k, (s, where) in sorted(runs.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1]))]
-    page.add(table(['latent size', 'test MSE', 'Gaussian noise', 'occlusion', 'epochs run', 'minutes', 'run'], rows))
-    page.add(page.figures(folder))
+def versus(ours:float, report:str) -> str:
+    "A phrase for ours against the report's number: 'matches the report's 0.022', 'is 0.0022 above the report's 0.023'"
+    d = ours - float(report)
+    if abs(d) <= ROUND: return f"matches the report's {report}"
+    return f"is {abs(d):.4f} {'below' if d < 0 else 'above'} the report's {report}"
 
-def generate_part(page:Page, folder:Path):
-    rec_p = folder/'sample_quality.json'
-    shown = set()
-    if rec_p.exists():
-        rec = read_json(rec_p); tab = rec.get('table', {})
-        cols = list(next(iter(tab.values()), {}).keys())
-        names = dict(fid='FID (classifier features)', confidence='classifier confidence',
-                     class_entropy='entropy of the digit classes', knn_accuracy='k-NN accuracy of the codes')
-        page.add('New digits decoded from codes drawn by each sampler, scored by a digit classifier trained for '
-                 'the purpose: the Fréchet distance between the features of generated and test images (lower is '
-                 'better), the classifier\'s mean confidence, and the entropy of the predicted classes (at most '
-                 f"{f4(rec.get('max_class_entropy'))}, when all ten digits are equally frequent). The report judged "
-                 'its samples by eye only (Fig. 8, 9).\n')
-        page.add(table(['sampler'] + [names.get(c, c) for c in cols],
-                       [[k] + [f4(v.get(c)) for c in cols] for k, v in tab.items()]))
-        cl = rec.get('classifier') or {}
-        if cl: page.add(f"The classifier's test accuracy: {f4(cl.get('test_accuracy'))}.\n")
-        if env_line(rec): page.add(f'Recorded with {env_line(rec)}.\n')
-        for label, f in list((rec.get('grids') or {}).items()) + [('interpolation', rec.get('interpolation'))]:
-            if f and (folder/f).exists():
-                page.add(page.figure(folder/f, f'{label} (`results/{folder.name}/{f}`)',
-                                     None if label == 'interpolation' else '460px'))
-                shown.add(folder/f)
-    else: page.add('No `sample_quality.json` yet.\n')
-    page.add(page.figures(folder, skip=shown))
+def _unsplit(d:dict) -> list[dict]: return [dict(zip(d['columns'], row)) for row in d['data']]
 
-def _flatten(d, prefix='', depth=0):
-    "Numeric leaves of a JSON record, as (dotted key, value); lists left out"
-    if isinstance(d, dict) and depth < 4:
-        for k, v in d.items(): yield from _flatten(v, f'{prefix}{k}.', depth+1)
-    elif isinstance(d, (int, float)) and not isinstance(d, bool): yield prefix[:-1], d
+def _minutes(s) -> str: return DASH if s is None else f'{s/60:.1f}'
 
-def _is_split(v) -> bool:
-    "A table as pandas writes it with `orient='split'`"
-    return isinstance(v, dict) and {'columns', 'index', 'data'} <= set(v) and isinstance(v['data'], list)
+def run_records(paper:Path) -> list:
+    "(what, folder, summary record) of the training runs the paper reproduction holds"
+    runs = paper/'runs'
+    out = [(f'{MODEL_NAMES[k]} (latent 6)', f'runs/{k}', read_json(runs/k/'summary.json'))
+           for k in ('ae', 'dae', 'vae') if (runs/k/'summary.json').is_file()]
+    for p in sorted((runs/'latent').glob('n_latent_*/summary.json')):
+        if p.parent.name != 'n_latent_06': out.append((f"AE, latent {int(p.parent.name[-2:])}", f'runs/latent/{p.parent.name}', read_json(p)))
+    return out
 
-def _is_rows(v) -> bool:
-    "A table as a dict of rows: {'AE': {'mse': ...}, 'DAE': {...}}"
-    return isinstance(v, dict) and len(v) > 0 and all(isinstance(r, dict) for r in v.values()) and \
-        any(isinstance(x, (int, float)) and not isinstance(x, bool) for r in v.values() for x in r.values())
+def how_part(page:Page, paper:Path, rec:dict):
+    c, s = rec['config'], rec['config']['search']
+    page.add('## How it was run\n')
+    page.add(f"`mnist-ae reproduce --preset paper --out results/paper`, after `python tools/seed_paper_run.py` (see "
+             "below). Its settings are the report's protocol ([`07_reproduce`](reproduce.ipynb) lists them): "
+             f"every model trained with lr {g(c['lr'])} and wd {g(c['wd'])} (the report's chosen pair), batches of "
+             f"{c['bs']}, at most {c['epochs']} epochs with the reference's early stopping, on all 48,000 training "
+             "images, and scored on the 10,000 test images. Two choices differ from the report, both for CPU time: the "
+             f"search ran {s['epochs']} epochs per fold (the original code's number; the report's text says 40) on the "
+             f"first {s['n_train']:,} training images (the report: all 48,000).\n")
+    runs = run_records(paper)
+    srec = paper/'runs'/'search'/'search.csv'
+    search_time = None
+    if srec.is_file():
+        import csv as _csv
+        search_time = sum(float(r['wall_time_s']) for r in _csv.DictReader(srec.open()) if r.get('wall_time_s'))
+    clf = paper/'runs'/'classifier'/'classifier.json'
+    clf_rec = read_json(clf) if clf.is_file() else {}
+    rows = [[what, f'`{where}`', s_.get('epochs_run', DASH), s_.get('stop_reason') or 'all epochs', _minutes(s_.get('wall_time_s'))]
+            for what, where, s_ in runs]
+    if search_time: rows.append([f"search: {s['n_trials']} pairs x {s['n_folds']} folds", '`runs/search`', DASH, DASH, _minutes(search_time)])
+    if clf_rec: rows.append(['digit classifier (for the sample-quality numbers)', '`runs/classifier`', clf_rec['config']['epochs'], 'all epochs',
+                             _minutes(clf_rec.get('wall_time_s'))])
+    total = sum(s_.get('wall_time_s') or 0 for *_, s_ in runs) + (search_time or 0) + (clf_rec.get('wall_time_s') or 0)
+    page.add('The models and the search are the costly part. They were trained by the same code and commands '
+             '(`mnist-ae train`, `mnist-ae sweep`, `mnist-ae search`) with exactly these settings before the '
+             'reproduction was assembled, and `tools/seed_paper_run.py` copied them in; `reproduce` checked each '
+             "one's recorded settings against the preset before using it (a run with other settings is an error), and "
+             'ran everything else itself. Each run keeps its own record (`summary.json`: settings, seed, versions, '
+             'hardware, wall time):\n')
+    page.add(table(['run', 'folder (in results/paper)', 'epochs run', 'stopped by', 'minutes'], rows))
+    env = rec.get('environment', {})
+    page.add(f"Training time in all: {total/3600:.1f} hours on a {env.get('cpu_count', '?')}-core CPU "
+             f"({env.get('processor', '?')}), mostly one torch thread per run. The reproduction's own stages took "
+             f"{rec['total_wall_time_s']/60:.1f} minutes on top (evaluation, t-SNE, sampling, the figures). "
+             f"Versions: Python {env.get('python', '?')}, torch {env.get('torch', '?')}, fastai {env.get('fastai', '?')}, "
+             f"mnist_autoencoders {env.get('mnist_autoencoders', '?')}.\n")
+    page.add(table(['stage', 'seconds', 'finished at'],
+                   [[k, f"{v['wall_time_s']:.1f}", v.get('finished_at', DASH)] for k, v in rec['stages'].items()]))
 
-def _cell(x) -> str: return f4(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else (DASH if x is None else str(x))
+def tables_part(page:Page, rec:dict) -> dict:
+    "Tables 1-3 beside the report's, the verdicts, and the spread over the corrupted sets' seeds; return the verdicts"
+    t, ev = rec['tables'], rec['results'].get('evaluate', {})
+    page.add("## Tables 1-3: test error beside the report's\n")
+    if not t.get('ae'): return page.add('The evaluation stage has not finished yet.\n') or {}
+    side = rec['results'].get('data', {}).get('occlusion_side', '?')
+    page.add("Per-pixel mean squared error on the 10,000 test images, latent size 6; the VAE's row is its own loss "
+             "(squared error plus KL, per pixel). Ours to 4 decimals, the report's as it gives them (3 decimals: a "
+             f"difference of at most {ROUND} is within its rounding). The corrupted test sets are drawn with seed 0, "
+             f"which draws an occluding square of side {side} for the whole set.\n")
+    rows, verdicts = [], {}
+    for k, name in (('ae', 'Table 1: AE'), ('dae', 'Table 2: DAE')):
+        for m, what in TESTS:
+            v = verdict(t[k][m]['ours'], REPORT_TEST[k]['loss' if m == 'mse' else m])
+            verdicts[(k, m)] = v
+            rows.append([name, what, f4(t[k][m]['ours']), REPORT_TEST[k]['loss' if m == 'mse' else m], v])
+    for m, what in (('loss', 'own loss, mean z'), ('loss_sampled', 'own loss, sampled z (the report\'s way)')):
+        v = verdict(t['vae'][m]['ours'], REPORT_TEST['vae']['loss']); verdicts[('vae', m)] = v
+        rows.append(['Table 3: VAE', what, f4(t['vae'][m]['ours']), REPORT_TEST['vae']['loss'], v])
+    page.add(table(['model', 'test set', 'ours', 'report', 'ours against the report'], rows))
+    if 'seed_variation' in ev:
+        sv = _unsplit(ev['seed_variation'])
+        seeds = sorted({r['seed'] for r in sv})
+        page.add(f"The same models on the corrupted test sets of seeds {seeds[0]} to {seeds[-1]} (min to max over the "
+                 "seeds): the Gaussian sets barely move, the occlusion set moves a lot, because its one square side for "
+                 "the whole set is drawn from 5 to 13. *Side per image* draws a side for every image, a steadier measure.\n")
+        rows = []
+        for name in ('AE', 'DAE', 'VAE'):
+            rs = [r for r in sv if r['model'] == name]
+            rng = lambda col: f"{f4(min(r[col] for r in rs))} to {f4(max(r[col] for r in rs))}"
+            rows.append([name, rng('mse_gaussian'), rng('mse_occlusion'), rng('mse_occlusion_per_image'),
+                         ', '.join(str(s) for s in sorted({r['occlusion_size'] for r in rs}))])
+        page.add(table(['model', 'Gaussian noise', 'occlusion (one side per set)', 'occlusion (side per image)', 'sides drawn'], rows))
+    return verdicts
 
-SPLIT_TITLES = {'noise_sweep': ('std', "Test MSE against the std of the Gaussian noise (the report's Fig. 5)"),
-                'occlusion_by_size': ('side', 'Test MSE against the side of the occluding square'),
-                'seed_variation': ('', 'With the corrupted test sets drawn from other seeds')}
+def figure(page:Page, paper:Path, name:str, caption:str, width=None) -> str:
+    p = paper/'figures'/name
+    return page.figure(p, caption, width) if p.is_file() else f'*(figure `{name}` not recorded yet)*\n'
 
-def rows_table(page:Page, rows:dict, what:str):
-    """A dict of rows as a table: settings equal in every row go in a sentence below; for a row named after a model
-    of the report (AE, DAE, VAE) the report's number follows ours in its own column"""
-    cols = list(dict.fromkeys(k for r in rows.values() for k in r))
-    const = {c: rows[next(iter(rows))].get(c) for c in cols
-             if len(rows) > 1 and len({json.dumps(r.get(c)) for r in rows.values()}) == 1}
-    shown = [c for c in cols if c not in const and not isinstance(next(iter(rows.values())).get(c), (dict, list))]
-    rep = {name: REPORT_TEST.get(name.lower(), {}) for name in rows}
-    header, keys = [what if what not in shown else ''], []
-    for c in shown:
-        header.append(c); keys.append((c, False))
-        if any(c in r for r in rep.values()): header.append(f'{c}, report'); keys.append((c, True))
-    body = [[name] + [rep[name].get(c, DASH) if is_rep else _cell(r.get(c)) for c, is_rep in keys]
-            for name, r in rows.items()]
-    page.add(table(header, body))
-    if const: page.add('In every row: ' + ', '.join(f'{k} {g(v) if isinstance(v, float) else _cell(v)}'
-                                                    for k, v in const.items()) + '.\n')
+def search_part(page:Page, paper:Path, rec:dict):
+    page.add('## The search\n')
+    s = rec['results'].get('search')
+    if not s: return page.add('The search stage has not finished yet.\n')
+    b, c = s['best'], rec['config']['search']
+    page.add(f"{c['n_trials']} (lr, wd) pairs drawn with seed {c['seed']} from the report's 19 x 19 grid, each scored "
+             f"by {c['n_folds']}-fold cross-validation on the first {c['n_train']:,} training images, {c['epochs']} "
+             "epochs per fold; a pair's score is the mean over folds of the last epoch's validation loss. "
+             "[`04_search`](04_search.ipynb) explains the search and discusses this run.\n")
+    page.add(table(['', 'lr', 'wd', 'score'], [['best pair, ours', g(b['lr']), g(b['wd']), f"{f4(b['mean'])} ± {f4(b['std'])}"],
+                                               ['best pair, report', REPORT_SEARCH['lr'], REPORT_SEARCH['wd'], REPORT_SEARCH['score']]]))
+    top = sorted((r for r in _unsplit(s['table']) if r['state'] == 'COMPLETE'), key=lambda r: r['mean'])[:8]
+    folds = [k for k in (top[0] if top else {}) if k.startswith('fold_')]
+    page.add(f"The eight best pairs (of {sum(1 for r in _unsplit(s['table']) if r['state'] == 'COMPLETE')}):\n")
+    page.add(table(['lr', 'wd'] + folds + ['mean', 'std'], [[g(r['lr']), g(r['wd'])] + [f4(r[k]) for k in folds] + [f4(r['mean']), f4(r['std'])] for r in top]))
+    page.add(figure(page, paper, 'search_heatmap.png', 'Mean validation loss of each pair tried (darker is lower).'))
+    page.add(figure(page, paper, 'search_folds.png', 'Validation loss per fold of each pair.', '520px'))
+    page.add(figure(page, paper, 'lr_find.png', f"fastai's `lr_find` on the same model and data (its valley suggestion: "
+                    f"{g(float(format(s['lr_find_valley'], '.2g')))}) against the search's best lr.", '520px'))
 
-def split_table(page:Page, key:str, v:dict):
-    idx_name, title = SPLIT_TITLES.get(key, ('', key.replace('_', ' ').capitalize()))
-    page.add(f'{title} (`{key}`):\n')
-    rows = [[g(i) if isinstance(i, float) else _cell(i)] + [_cell(x) for x in r] for i, r in zip(v['index'], v['data'])]
-    page.add(table([idx_name or ''] + [str(c) for c in v['columns']], rows[:40]))
-    if len(rows) > 40: page.add(f'({len(rows) - 40} more rows in the file.)\n')
+def latent_part(page:Page, paper:Path, rec:dict) -> list:
+    page.add('## Latent size (Fig. 2)\n')
+    lat = rec['results'].get('latent')
+    if not lat: return page.add('The latent-size stage has not finished yet.\n') or []
+    curve = lat['curve']
+    page.add("The AE trained with the same protocol for each code size. The report shows this only as a plot "
+             f"(its Fig. 2, falling with the size) and gives one number, {REPORT_TEST['ae']['loss']} at size 6.\n")
+    page.add(table(['latent size', 'test MSE', 'report', 'Gaussian noise', 'occlusion'],
+                   [[d['n_latent'], f4(d['mse']), REPORT_TEST['ae']['loss'] if d['n_latent'] == 6 else DASH,
+                     f4(d['mse_gaussian']), f4(d['mse_occlusion'])] for d in curve]))
+    page.add(figure(page, paper, 'fig2_latent_size.png', 'Fig. 2: test MSE against the latent size (the cross: the report).', '560px'))
+    return curve
 
-def json_part(page:Page, p:Path):
-    "One JSON record: its tables, its other numbers, the figures it names, where it ran"
-    rec = read_json(p)
-    rel = p.relative_to(page.results).as_posix()
-    page.add(f'### `{p.name}`\n')
-    if not isinstance(rec, dict): return page.add(f'`results/{rel}` holds no record (a {type(rec).__name__}).\n')
-    page.add(f'`results/{rel}`' + (f", written by the `{rec['command']}` command" if rec.get('command') else '') + '.\n')
-    done = {'environment', 'config', 'report', 'command'}
-    for k, v in rec.items():
-        if k in done: continue
-        if _is_split(v): split_table(page, k, v); done.add(k)
-        elif _is_rows(v): rows_table(page, v, 'model' if k == 'table' else ''); done.add(k)
-    rest = [(k, v) for k, v in _flatten({k: v for k, v in rec.items() if k not in done}) if k != 'wall_time_s']
-    if rest: page.add(table(['value', 'number'], [[f'`{k}`', f4(v)] for k, v in rest[:40]]))
-    figs = [f for k in ('figure', 'figures', 'grids', 'interpolation') for f in
-            (rec.get(k).values() if isinstance(rec.get(k), dict) else rec.get(k) if isinstance(rec.get(k), list)
-             else [rec.get(k)]) if isinstance(f, str) and f.endswith('.png')]
-    shown = set()
-    for f in figs:
-        if (p.parent/f).exists(): page.add(page.figure(p.parent/f)); shown.add(p.parent/f)
-    if env_line(rec): page.add(f'Recorded with {env_line(rec)}.\n')
-    return shown
+def figures_part(page:Page, paper:Path):
+    page.add('## The models (Fig. 1, 3-6)\n')
+    for name, cap, w in [('fig1_corruptions.png', 'Fig. 1: test images, with Gaussian noise (std 0.2) and with the occlusion of the test set.', '620px'),
+                         ('fig3_ae_loss.png', 'Fig. 3: the AE, loss per epoch.', '460px'),
+                         ('fig3_ae_reconstructions.png', 'Fig. 3: the AE, inputs and reconstructions.', None),
+                         ('fig4_dae_loss.png', 'Fig. 4: the DAE, loss per epoch (its training inputs are corrupted, its validation inputs clean).', '460px'),
+                         ('fig4_dae_reconstructions.png', 'Fig. 4: the DAE, inputs and reconstructions.', None),
+                         ('fig5_noise_sweep.png', 'Fig. 5: test MSE against the std of the Gaussian noise, AE and DAE.', '560px'),
+                         ('fig6_vae_loss.png', 'Fig. 6: the VAE, loss per epoch.', '460px'),
+                         ('fig6_vae_reconstructions.png', 'Fig. 6: the VAE, inputs and reconstructions (decoding the mean code).', None)]:
+        page.add(figure(page, paper, name, cap, w))
 
-def generic_part(page:Page, folder:Path):
-    "Any other folder: its JSON records (tables, numbers, figures), its CSV tables (first rows), its other figures"
-    jsons = [p for p in sorted(folder.rglob('*.json')) if not _ignored(p, page.results)]
-    shown = set()
-    for p in jsons[:20]: shown |= json_part(page, p) or set()
-    for p in [p for p in sorted(folder.rglob('*.csv')) if not _ignored(p, page.results)][:10]:
-        rows = list(csv.reader(p.open()))
-        if not rows: continue
-        page.add(f'### `{p.name}`\n')
-        page.add(f'`results/{p.relative_to(page.results).as_posix()}`: {len(rows)-1} rows' +
-                 (', the first 15' if len(rows) > 16 else '') + '.\n')
-        page.add(table(rows[0], [[f4(c) if _isnum(c) else c for c in r] for r in rows[1:16]]))
-    figs = page.figures(folder, skip=shown)
-    page.add(figs)
-    if not jsons and not figs and not shown: page.add(f'`results/{folder.name}/` holds no JSON record or PNG figure yet.\n')
+def generation_part(page:Page, paper:Path, rec:dict):
+    page.add('## Latent space and generation (Fig. 7-9)\n')
+    ls, gen = rec['results'].get('latent_space'), rec['results'].get('generate')
+    if ls:
+        page.add(figure(page, paper, 'fig7_tsne.png', f"Fig. 7: t-SNE of {ls['n_tsne']:,} test codes, AE and VAE, coloured by digit."))
+        page.add(f"What the t-SNE shows, as a number: the {rec['config']['k']}-nearest-neighbour digit accuracy of the "
+                 f"test codes against the training codes is {f4(ls['knn_accuracy']['ae'])} for the AE and "
+                 f"{f4(ls['knn_accuracy']['vae'])} for the VAE.\n")
+    if not gen: return page.add('The generation stage has not finished yet.\n')
+    for name, cap in [('fig8_samples_ae_box.png', "Fig. 8: the AE, codes drawn uniformly in the box of its training codes (the report's sampler)."),
+                      ('fig8_samples_ae_mixture.png', 'The AE, codes drawn from a Gaussian mixture fitted to its training codes (ours).'),
+                      ('fig8_samples_vae_prior.png', 'Fig. 8: the VAE, codes drawn from N(0, I).'),
+                      ('fig8_samples_vae_mixture.png', 'The VAE, codes drawn from a Gaussian mixture fitted to its training codes (ours).')]:
+        page.add(figure(page, paper, name, cap, '420px'))
+    page.add(figure(page, paper, 'fig9_interpolation.png', 'Fig. 9: decoding 10 evenly spaced codes between two test digits, AE and VAE.'))
+    q = gen['sample_quality']
+    page.add("The report judged its samples by eye. Here a digit classifier trained for the purpose (test accuracy "
+             f"{f4(gen['classifier_test_accuracy'])}) scores {rec['config']['n_quality']:,} samples of each sampler: the "
+             "Fréchet distance between the classifier's features of the samples and of the test images (lower is "
+             "better; the floor is that of training images), the classifier's mean confidence, and the entropy of the "
+             "predicted digits (2.3026 when all ten are equally frequent). [`06_generate`](generate.ipynb) defines "
+             "them.\n")
+    page.add(table(['samples', 'Fréchet distance', 'confidence', 'class entropy'],
+                   [[k, f"{v['fid']:.1f}", f4(v['confidence']), f4(v['class_entropy'])] for k, v in q.items()]))
 
-def _isnum(s):
-    try: float(s); return '.' in s or 'e' in s.lower()
-    except ValueError: return False
-
-RENDER = dict(train=train_part, search=search_part, latent=latent_part, generate=generate_part)
+def discussion_part(page:Page, rec:dict, verdicts:dict, curve:list):
+    "Where we match, beat or miss the report, in sentences built from the numbers"
+    t, res = rec['tables'], rec['results']
+    page.add('## Where we match, beat or miss the report, and why\n')
+    if not verdicts: return page.add('The evaluation has not finished yet.\n')
+    sv = _unsplit(res['evaluate']['seed_variation']) if 'seed_variation' in res.get('evaluate', {}) else []
+    def spread(model, col):
+        xs = [r[col] for r in sv if r['model'] == model]
+        return (min(xs), max(xs)) if xs else (float('nan'), float('nan'))
+    items = []
+    a = t['ae']
+    items.append(f"**The AE on clean test images {verdicts[('ae', 'mse')].split(' it (')[0]} the report**: {f4(a['mse']['ours'])} "
+                 f"against {REPORT_TEST['ae']['loss']}, with the same architecture (49,799 parameters), optimiser and "
+                 f"early-stopping rule. It trained for {res['ae']['epochs_run']} epochs"
+                 + (" (all of them: the early stopping never fired)." if res['ae'].get('stop_reason') in (None, '') else '.'))
+    lo, hi = spread('AE', 'mse_gaussian')
+    items.append(f"**Under Gaussian noise the AE {verdicts[('ae', 'mse_gaussian')].split(' it (')[0]} the report**: "
+                 f"{f4(a['mse_gaussian']['ours'])} against {REPORT_TEST['ae']['mse_gaussian']}. This is not the draw of "
+                 f"the noise (over the seeds it stays between {f4(lo)} and {f4(hi)}): our AE is simply more sensitive to "
+                 "noise than the report's. Both were trained without noise, so nothing in the protocol pins this "
+                 "number down; the report's comes from one unseeded run, and we cannot tell how far its own runs varied.")
+    side = res.get('data', {}).get('occlusion_side', '?')
+    where = []
+    for k, name in (('ae', 'AE'), ('dae', 'DAE')):
+        lo, hi = spread(name, 'mse_occlusion'); rep = float(REPORT_TEST[k]['mse_occlusion'])
+        pos = ('inside it' if lo - ROUND <= rep <= hi + ROUND else f'above even our worst draw' if rep > hi
+               else 'below even our best draw')
+        where.append(f"the {name}'s from {f4(lo)} to {f4(hi)} (the report's {REPORT_TEST[k]['mse_occlusion']}: {pos})")
+    pi = {name: spread(name, 'mse_occlusion_per_image') for name in ('AE', 'DAE')}
+    items.append(f"**Occlusion numbers are a lottery of one draw.** The reference draws one square side for the whole "
+                 f"test set; seed 0 draws side {side}. Over the seeds, the occlusion error ranges: " + '; '.join(where) +
+                 ". So the report's occlusion numbers are matched by the protocol rather than by one number. With a "
+                 f"side drawn per image the measure is steady: the AE {f4(pi['AE'][0])} to {f4(pi['AE'][1])}, the DAE "
+                 f"{f4(pi['DAE'][0])} to {f4(pi['DAE'][1])}"
+                 + (", so the DAE's advantage holds at every seed." if pi['DAE'][1] < pi['AE'][0] else '.'))
+    d = t['dae']
+    items.append(f"**The DAE is close to the report where the draw does not matter**: on clean images it scores "
+                 f"{f4(d['mse']['ours'])}, which {versus(d['mse']['ours'], REPORT_TEST['dae']['loss'])}, and under noise "
+                 f"{f4(d['mse_gaussian']['ours'])}, which {versus(d['mse_gaussian']['ours'], REPORT_TEST['dae']['mse_gaussian'])}. "
+                 "Training on corrupted inputs costs it a little on clean ones, and buys it robustness: Fig. 5 shows the "
+                 "AE's error growing much faster with the noise.")
+    v = t['vae']
+    items.append(f"**The VAE's loss measured the report's way** (sampling z at test time) is {f4(v['loss_sampled']['ours'])}, "
+                 f"which {versus(v['loss_sampled']['ours'], REPORT_TEST['vae']['loss'])}. Decoding the mean code instead, our default because it is "
+                 f"deterministic, gives {f4(v['loss']['ours'])}. The report's normalisation bug (dividing a short last "
+                 "batch by 512 instead of its size) is fixed here; it touched only the last batch of each pass.")
+    b = res.get('search', {}).get('best')
+    if b:
+        items.append(f"**The search finds the same region, not the same pair**: lr {g(b['lr'])} and wd {g(b['wd'])} "
+                     f"against the report's {REPORT_SEARCH['lr']} and {REPORT_SEARCH['wd']}: a large learning rate and "
+                     f"a small weight decay. Its score, {f4(b['mean'])}, is higher than the report's "
+                     f"{REPORT_SEARCH['score']} because each fold trained on a quarter of the images; scores only rank "
+                     "pairs. The report's pair was not among the 35 drawn here.")
+    if curve:
+        ms = [c_['mse'] for c_ in curve]
+        mono = all(x > y for x, y in zip(ms, ms[1:]))
+        by10 = [c_['mse'] for c_ in curve if c_['n_latent'] <= 10][-1]
+        items.append(f"**The latent-size curve has the report's shape**: the test error falls from {f4(ms[0])} at size "
+                     f"{curve[0]['n_latent']} to {f4(ms[-1])} at size {curve[-1]['n_latent']}"
+                     + (', at every step' if mono else ', though not at every step') +
+                     f", and {100 * (ms[0] - by10) / (ms[0] - ms[-1]):.0f}% of the fall is done by size 10. The report "
+                     "gives no number to compare but the one at size 6.")
+    q = res.get('generate', {}).get('sample_quality')
+    if q:
+        box, mix, pri = q.get('AE, box', {}).get('fid'), q.get('AE, mixture', {}).get('fid'), q.get('VAE, prior', {}).get('fid')
+        vae_better = pri < box
+        items.append(f"**\"The VAE generates better samples\" is {'true' if vae_better else 'not true'} against the "
+                     f"report's AE sampler, and not against a better one.** The Fréchet distance of the VAE's prior "
+                     f"samples is {pri:.1f}, the AE's box sampler {box:.1f}; but decoding codes drawn from a Gaussian "
+                     f"mixture fitted to the AE's training codes gives {mix:.1f}"
+                     + (", the best of all." if mix <= min(x['fid'] for k, x in q.items() if 'floor' not in k) else '.') +
+                     " The AE's code space is not empty between the digits; the box just puts most codes where no "
+                     "training code lies. The VAE's KL term buys a space that N(0, I) covers, at the price of blurrier "
+                     "reconstructions (its error is higher than the AE's).")
+    ls = res.get('latent_space')
+    if ls:
+        items.append(f"**The AE's codes separate the digits better** than the VAE's: {f4(ls['knn_accuracy']['ae'])} "
+                     f"against {f4(ls['knn_accuracy']['vae'])} k-NN accuracy, which is what the t-SNE maps (Fig. 7) show "
+                     "by eye: the KL term pulls the VAE's codes towards the prior's single blob, so a code's nearest "
+                     "neighbours are more often of another digit.")
+    page.add('\n'.join(f'- {x}' for x in items) + '\n')
 
 def results_markdown(results:Path, src:Path) -> tuple:
     "The page's markdown and the figure files it copied"
     page = Page(results, src)
+    paper = Path(results)/'paper'
     page.add('# Results\n')
-    page.add(':::{container} nbdev-lead\nThe numbers and figures of the recorded full-data runs in `results/`, beside '
-             "the report's. This page is generated from that folder each time the site is built.\n:::\n")
-    page.add('Every run was made by the project\'s own code (a function and its `mnist-ae` command), which wrote '
-             'its configuration, seeds, versions, hardware and wall time beside its numbers. Our numbers are given '
-             "to 4 decimals; the report's as it gives them.\n")
-    folders = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith(('.', '_'))) \
-        if results.is_dir() else []
-    known = [k for k, *_ in PARTS]
-    present = [k for k in known if (results/k).is_dir()] + [p.name for p in folders if p.name not in known]
-    absent = [(k, t, how) for k, t, how in PARTS if not (results/k).is_dir()]
-    if not results.is_dir(): page.add('**No `results/` folder was found at build time**, so there is nothing to show.\n')
-    if absent:
-        page.add('Not recorded yet (no folder at build time):\n\n' +
-                 '\n'.join(f'- **{t}** (`results/{k}/`' + (f', written by {how})' if how else ')')
-                           for k, t, how in absent) + '\n')
-    titles = {k: t for k, t, _ in PARTS}
-    for name in present:
-        folder = results/name
-        page.add(f'## {titles.get(name, name.replace("_", " ").capitalize())}\n')
-        page.add(f'From `results/{name}/`.\n')
-        try: RENDER.get(name, generic_part)(page, folder)
-        except Exception as e:
-            page.add(f'```{{warning}}\nThis part could not be read: `{type(e).__name__}: {e}`\n```\n')
-            print(f'[results_page] results/{name} could not be read: {type(e).__name__}: {e}', file=sys.stderr)
+    page.add(":::{container} nbdev-lead\nThe report's study reproduced with the `paper` preset: Tables 1-3, the "
+             "latent-size curve, the search and every figure, beside the report's numbers, and where and why we "
+             "differ. This page is generated from `results/paper` each time the site is built.\n:::\n")
+    if not (paper/'results.json').is_file():
+        page.add('**No paper reproduction was found at build time** (`results/paper/results.json`): run '
+                 '`mnist-ae reproduce --preset paper --out results/paper`.\n')
+        return '\n'.join(page.parts), page.files
+    rec = read_json(paper/'results.json')
+    if not rec.get('finished'):
+        page.add(f"```{{note}}\nThe reproduction is not finished: {len(rec['stages'])} stages of 9 are done. The parts "
+                 "below that need the others say so.\n```\n")
+    verdicts = {}
+    try: verdicts = tables_part(page, rec)
+    except Exception as e: _failed(page, 'Tables 1-3', e)
+    curve = []
+    try: curve = latent_part(page, paper, rec)
+    except Exception as e: _failed(page, 'the latent-size curve', e)
+    try: discussion_part(page, rec, verdicts, curve)
+    except Exception as e: _failed(page, 'the discussion', e)
+    for what, fn in (('the search', lambda: search_part(page, paper, rec)), ('the figures', lambda: figures_part(page, paper)),
+                     ('generation', lambda: generation_part(page, paper, rec)), ('how it was run', lambda: how_part(page, paper, rec))):
+        try: fn()
+        except Exception as e: _failed(page, what, e)
     return '\n'.join(page.parts), page.files
+
+def _failed(page:Page, what:str, e:Exception):
+    page.add(f'```{{warning}}\nThis part ({what}) could not be read: `{type(e).__name__}: {e}`\n```\n')
+    print(f'[results_page] {what} could not be read: {type(e).__name__}: {e}', file=sys.stderr)
 
 def write_results_page(results:Path, src:Path) -> dict:
     "Write `src`/results.md from the folder `results`; return the files written"

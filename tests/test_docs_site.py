@@ -71,7 +71,7 @@ def crawl(site, server, tmp_path_factory):
     from playwright.sync_api import sync_playwright
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html')
                    if not p.relative_to(site).parts[0].startswith('_'))
-    rec = dict(pages=pages, status={}, errors=[], requests=[], outside=[], failed=[], links=set(), images=[])
+    rec = dict(pages=pages, status={}, errors=[], requests=[], outside=[], failed=[], links=set(), images=[], text={})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
@@ -97,6 +97,7 @@ def crawl(site, server, tmp_path_factory):
             for href in page.eval_on_selector_all('a[href]', 'els => els.map(e => e.href)'):
                 if href.startswith(server): rec['links'].add((p, urldefrag(href)[0]))
             if p in shots:
+                rec['text'][p] = page.inner_text('body')
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}.png'))
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}-full.png'), full_page=True)
         ctx.close()
@@ -133,7 +134,7 @@ def test_images_load(crawl):
     assert crawl['images'], 'no picture on any page'
     bad = [(p, s) for p, s, ok in crawl['images'] if not ok]
     assert not bad, 'pictures that did not load:\n' + '\n'.join(map(str, bad))
-    assert any(p == 'results.html' for p, _, _ in crawl['images']) or not (ROOT/'results'/'generate').exists()
+    assert any(p == 'results.html' for p, _, _ in crawl['images']) or not (ROOT/'results'/'paper'/'figures').exists()
 
 def test_no_request_leaves_localhost(crawl):
     assert crawl['requests'], 'no request recorded'
@@ -143,3 +144,15 @@ def test_screenshots_saved(crawl):
     for name in ('home', 'results'):
         f = ARTIFACTS/f'{name}.png'
         assert f.exists() and f.stat().st_size > 10_000, f
+
+def test_results_page_shows_the_paper_tables(crawl):
+    "The Results page puts the paper run's Tables 1-3 (read here from results/paper) beside the report's numbers"
+    import json
+    f = ROOT/'results'/'paper'/'results.json'
+    if not f.exists(): pytest.skip('no paper reproduction recorded')
+    t, text = json.loads(f.read_text())['tables'], crawl['text']['results.html']
+    for k, m in [('ae', 'mse'), ('ae', 'mse_gaussian'), ('ae', 'mse_occlusion'), ('dae', 'mse'), ('dae', 'mse_gaussian'),
+                 ('dae', 'mse_occlusion'), ('vae', 'loss'), ('vae', 'loss_sampled')]:
+        assert f"{t[k][m]['ours']:.4f}" in text and f"{t[k][m]['report']:.3f}" in text, (k, m)
+    for fig in ('Fig. 1', 'Fig. 2', 'Fig. 5', 'Fig. 7', 'Fig. 8', 'Fig. 9'): assert fig in text, fig
+    assert 'Where we match, beat or miss the report' in text

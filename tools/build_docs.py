@@ -13,7 +13,7 @@ Quarto, which `nbdev-docs` needs, cannot be installed here (DESIGN.md, decision 
    `show_doc` markdown becomes part of the page (Quarto's `output: asis`) with nbdev's anchors, Quarto cell options
    become myst-nb tags, nbdev's site-absolute links (`/data.html#load_mnist`) and links to `.ipynb` files become
    relative links to pages, and the cell keys nbformat rejects (`has_sd`, a float `execution.total`) are dropped.
-   The Results page is generated from `results/` (docs/results_page.py).
+   The Results page is generated from the paper reproduction, `results/paper` (docs/results_page.py).
 3. `sphinx-build` with myst-nb (no execution: the stored outputs are shown) and the furo theme writes the HTML.
    Nothing is fetched from the network, at build or view time (MathJax is served from the site itself).
 
@@ -342,6 +342,7 @@ def build_sources(proc:Path, nbs:Path=NBS, results:Path=RESULTS, docs:Path=DOCS,
             raise SystemExit(f'build_docs: {nb} and {seen.get(d, "a page of the site")} both make the page {d}.html')
         pages[nb], seen[d] = d, nb
     links = LinkFixer(pages, nbs, {nbdev_names[nb]: d for nb, d in pages.items()})
+    links.docs |= {'results'} | {p.stem for p in docs.glob('*.md')}   # pages that are not notebooks: `results.html`, ...
     git_url, branch = _nbdev_config()
 
     wanted = set()

@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb (Quarto, which `nbdev-readme` needs, is unavailable).
 
 `python tools/make_readme.py` writes the file; `python tools/make_readme.py --check` exits 1 when README.md is stale.
-The conversion keeps markdown cells as they are, code cells as fenced Python, and their text and markdown outputs;
+The conversion keeps markdown cells as they are (links to notebooks made relative to the root), code cells as fenced Python, and their text and markdown outputs;
 cells marked `#| hide` are left out, and nbdev directives (`#| ...`) are stripped. The notebook's first markdown cell
 (`# Title` and `> subtitle`) becomes the README's heading.
 """
@@ -25,6 +25,10 @@ def _output_md(o):
     if 'image/png' in data or txt.startswith('<IPython.core.display'): return ''
     return f"```\n{txt.rstrip()}\n```" if txt else ''
 
+def _links(md):
+    "Links to notebooks are relative to nbs/ in the notebook; the README sits at the repository's root"
+    return re.sub(r'\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s]+\.ipynb(?:#[^)\s]*)?)\)', r'](nbs/\1)', md)
+
 def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
     "The README's markdown, made from the notebook at `nb_path`"
     nb = json.loads(Path(nb_path).read_text())
@@ -32,7 +36,7 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
     for cell in nb['cells']:
         src = ''.join(cell['source'])
         if any(re.match(r'^\s*#\|\s*hide\b', l) for l in _directives(src)): continue
-        if cell['cell_type'] == 'markdown': parts.append(src.strip())
+        if cell['cell_type'] == 'markdown': parts.append(_links(src.strip()))
         elif cell['cell_type'] == 'code':
             code = '\n'.join(l for l in src.splitlines() if not re.match(r'^\s*#\|', l)).strip()
             if code: parts.append(f"```python\n{code}\n```")
