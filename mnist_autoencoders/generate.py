@@ -22,9 +22,10 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from .data import MNISTData, load_mnist, mnist_splits, ReconstructionDL
 from .learner import load_weights, environment_info
+from .evaluate import is_vae, _check_int, _images, _model_of as _autoencoder_of
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'CLASSIFIER_CONFIG', 'QUALITY_ROWS', 'is_vae', 'decode_codes', 'CodeSampler', 'BoxSampler', 'PriorSampler',
+__all__ = ['SAMPLERS', 'CLASSIFIER_CONFIG', 'QUALITY_ROWS', 'decode_codes', 'CodeSampler', 'BoxSampler', 'PriorSampler',
            'MixtureSampler', 'fit_sampler', 'generate', 'plot_sample_grid', 'interpolate', 'plot_interpolation',
            'DigitClassifier', 'classifier_outputs', 'train_classifier', 'get_classifier', 'frechet_gaussian',
            'frechet_distance', 'prediction_stats', 'knn_accuracy', 'sample_quality_table', 'load_autoencoder',
@@ -32,32 +33,11 @@ __all__ = ['SAMPLERS', 'CLASSIFIER_CONFIG', 'QUALITY_ROWS', 'is_vae', 'decode_co
 
 # %% ../nbs/06_generate.ipynb #a159aec1
 def _model_of(model, name='model') -> nn.Module:
-    "The autoencoder inside `model` (a `Learner` or a module with `encode`, `decode` and an integer `n_latent`)"
-    m = model.model if isinstance(model, Learner) else model
-    if not isinstance(m, nn.Module) or not (hasattr(m, 'encode') and hasattr(m, 'decode')):
-        raise ValueError(f"{name} must be an autoencoder or VAE (a module or Learner with encode and decode), got {type(model).__name__}")
+    "The autoencoder inside `model`, checked as `05_evaluate` checks it, which must also have an integer latent size `n_latent`"
+    m = _autoencoder_of(model, name)
     if isinstance(getattr(m, 'n_latent', None), bool) or not isinstance(getattr(m, 'n_latent', None), int):
         raise ValueError(f"{name} must have an integer latent size n_latent, got {getattr(m, 'n_latent', None)!r}")
     return m
-
-def is_vae(model) -> bool:
-    "Whether `model` is a VAE: its encoder gives the mean and log-variance of q(z|x), and its prior is N(0, I)"
-    return hasattr(_model_of(model), 'reparameterize')
-
-def _check_int(v, name, lo=1):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo: raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return int(v)
-
-def _images(images, name='images') -> torch.Tensor:
-    "`images` ([N, 28, 28] or [N, 1, 28, 28], uint8 in 0..255 or float in [0, 1]) as a float tensor [N, 28, 28]"
-    try: x = torch.as_tensor(images)
-    except (TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{name} must be a tensor of images, got {type(images).__name__}") from e
-    if x.ndim == 4 and x.shape[1] == 1: x = x[:, 0]
-    if x.ndim != 3 or tuple(x.shape[1:]) != (28, 28) or len(x) == 0:
-        raise ValueError(f"{name} must be a non-empty [N, 28, 28] (or [N, 1, 28, 28]) tensor, got shape {tuple(x.shape)}")
-    if x.dtype == torch.uint8: return x.float().div(255)
-    if not x.is_floating_point(): raise ValueError(f"{name} must hold uint8 (0..255) or float (0..1) pixels, got dtype {x.dtype}")
-    return x.float()
 
 # %% ../nbs/06_generate.ipynb #b15dabf1
 def _device(m): return next(m.parameters()).device

@@ -137,7 +137,7 @@ def test_figures(small):
     (lambda ae, vae, x: fit_sampler(ae, 'box'), "kind='box' needs images"),
     (lambda ae, vae, x: fit_sampler(vae, 'mixture'), "kind='mixture' needs images"),
     (lambda ae, vae, x: fit_sampler(ae, 'normal'), "kind (sampler) must be one of ('box', 'mixture', 'prior'), got 'normal'"),
-    (lambda ae, vae, x: fit_sampler(ae, 'box', x.long()), 'images must hold uint8 (0..255) or float (0..1) pixels, got dtype torch.int64'),
+    (lambda ae, vae, x: fit_sampler(ae, 'box', x.long()), 'images must hold uint8 pixels (0..255) or floats (0..1), got dtype torch.int64'),
     (lambda ae, vae, x: fit_sampler(ae, 'box', x[:, :20]), 'images must be a non-empty [N, 28, 28] (or [N, 1, 28, 28]) tensor, got shape (10, 20, 28)'),
     (lambda ae, vae, x: fit_sampler(ae, 'box', x[:0]), 'images must be a non-empty'),
     (lambda ae, vae, x: fit_sampler(torch.nn.Linear(3, 3), 'box', x), 'model must be an autoencoder or VAE'),
