@@ -18,3 +18,16 @@ def repo_copy(tmp_path):
     shutil.copytree(NBS, tmp_path/'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_*'))
     shutil.copytree(ROOT/'mnist_autoencoders', tmp_path/'mnist_autoencoders', ignore=shutil.ignore_patterns('__pycache__', 'assets'))
     return tmp_path
+
+# The suite runs in two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadgroup`) on a two-core machine.
+# Each worker, and every notebook or command it starts, uses one torch thread, so the two never fight over the
+# cores (oversubscribed OpenMP threads spin and can make a run many times slower).
+if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) > 1: os.environ['OMP_NUM_THREADS'] = '1'
+
+FIRST = ('test_reproduce', 'test_docs_site', 'test_search_pg')   # the longest groups start first
+
+def pytest_collection_modifyitems(config, items):
+    "A test module stays on one worker (its module-scoped fixtures are built once), except the notebooks: one test each"
+    for item in items:
+        if item.module.__name__ != 'test_notebooks': item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda it: FIRST.index(it.module.__name__) if it.module.__name__ in FIRST else len(FIRST))

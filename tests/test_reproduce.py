@@ -5,7 +5,7 @@ import pytest
 from conftest import ROOT, script
 from mnist_autoencoders.reproduce import STAGES, REPORT
 
-ENV = os.environ | {'OMP_NUM_THREADS': '2'}
+ENV = dict(os.environ)   # one torch thread under the two test workers (conftest.py)
 
 def run(out, *extra, timeout=900):
     return subprocess.run([script('mnist-ae'), 'reproduce', '--preset', 'quick', '--out', str(out), *extra],
