@@ -27,9 +27,9 @@ from .models import (ConvAutoencoder, ConvVAE, recon_mse, VAELoss, VAERecon, VAE
                                         ReferenceEarlyStopping, StopOnNaN)
 
 # %% auto #0
-__all__ = ['EARLY_STOPS', 'check_train_args', 'adam_l2', 'SaveBestModel', 'CSVHistory', 'make_model', 'autoencoder_learner',
-           'train_autoencoder', 'plot_history', 'reconstruction_figure', 'test_loss', 'test_losses', 'save_weights',
-           'load_weights', 'environment_info', 'load_run_summaries']
+__all__ = ['EARLY_STOPS', 'check_train_args', 'adam_l2', 'SaveBestModel', 'CSVHistory', 'AutoencoderLearner', 'make_model',
+           'autoencoder_learner', 'train_autoencoder', 'plot_history', 'reconstruction_figure', 'test_loss',
+           'test_losses', 'save_weights', 'load_weights', 'environment_info', 'load_run_summaries']
 
 # %% ../nbs/03_learner.ipynb #cc7f82e2
 EARLY_STOPS = ('reference', 'fastai', None)
@@ -67,8 +67,24 @@ class SaveBestModel(SaveModelCallback):
             self.learn.load(self.fname, with_opt=self.with_opt, weights_only=False)
 
 class CSVHistory(CSVLogger):
-    "fastai's `CSVLogger`, without its open file when pickled (so `learn.export()` works)"
+    "fastai's `CSVLogger`, without its open file when pickled (so `learn.export()` works); it logs training only"
+    _only_train_loop = True   # `AutoencoderLearner.validate` takes it off: a validation would rewrite the file
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k not in ('file', 'old_logger')}
+
+class AutoencoderLearner(Learner):
+    "A fastai `Learner` whose `validate` leaves the training-only callbacks (early stopping, best model, CSV log) alone"
+    def validate(self, ds_idx=1, dl=None, cbs=None):
+        "fastai's `validate` without the callbacks marked `_only_train_loop` (as fastai's `summary` does), keeping the loss history"
+        # fastai runs `before_fit` ... `after_epoch` inside `validate`: a tracker would reset its state and read an
+        # epoch that the recorder never logged, a CSV logger would start its file again, and the recorder's
+        # `before_fit` empties its history (so `plot_history` would show nothing after a validation).
+        rec = self.recorder
+        kept = {k: getattr(rec, k) for k in ('lrs', 'iters', 'losses', 'values') if hasattr(rec, k)}
+        try:
+            with self.removed_cbs([cb for cb in self.cbs if hasattr(cb, '_only_train_loop')]):
+                return super().validate(ds_idx, dl, cbs)
+        finally:
+            for k, v in kept.items(): setattr(rec, k, v)
 
 # %% ../nbs/03_learner.ipynb #1dedde45
 def make_model(kind:str='ae', n_latent:int=6, sample_eval:bool=False) -> nn.Module:
@@ -105,7 +121,7 @@ def autoencoder_learner(kind:str='ae', # 'ae', 'dae' or 'vae'
     if keep_best: cbs.append(SaveBestModel(fname=f'{kind}-best'))
     if csv_log is not None: cbs.append(CSVHistory(Path(csv_log).absolute()))
     if channels_last: cbs.append(ChannelsLast())
-    learn = Learner(dls, model, loss_func=loss_func, opt_func=adam_l2, lr=lr, wd=wd, wd_bn_bias=True,
+    learn = AutoencoderLearner(dls, model, loss_func=loss_func, opt_func=adam_l2, lr=lr, wd=wd, wd_bn_bias=True,
                     metrics=metrics, cbs=cbs, path=path)
     learn.ae_config = dict(kind=kind, n_latent=n_latent, beta=beta, sample_eval=sample_eval)
     return learn
