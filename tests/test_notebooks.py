@@ -3,9 +3,9 @@ import subprocess
 import pytest
 from conftest import ROOT, NBS, script
 
-NOTEBOOKS = sorted(p.name for p in NBS.glob('*.ipynb') if not p.name.startswith('_'))
+NOTEBOOKS = sorted(str(p.relative_to(NBS)) for p in [*NBS.glob('*.ipynb'), *NBS.glob('tutorials/*.ipynb')] if not p.name.startswith('_'))
 
-def test_notebooks_found(): assert 'index.ipynb' in NOTEBOOKS and '00_data.ipynb' in NOTEBOOKS
+def test_notebooks_found(): assert {'index.ipynb', '00_data.ipynb', 'tutorials/01_first_autoencoder.ipynb'} <= set(NOTEBOOKS)
 
 @pytest.mark.parametrize('nb', NOTEBOOKS)
 def test_notebook(nb):
