@@ -119,7 +119,7 @@ def how_part(page:Page, paper:Path, rec:dict):
     c, s = rec['config'], rec['config']['search']
     page.add('## How it was run\n')
     page.add(f"`mnist-ae reproduce --preset paper --out results/paper`, after `python tools/seed_paper_run.py` (see "
-             "below). Its settings are the report's protocol ([`07_reproduce`](reproduce.ipynb) lists them): "
+             "below). Its settings are the report's protocol ([`07_reproduce`](07_reproduce.ipynb) lists them): "
              f"every model trained with lr {g(c['lr'])} and wd {g(c['wd'])} (the report's chosen pair), batches of "
              f"{c['bs']}, at most {c['epochs']} epochs with the reference's early stopping, on all 48,000 training "
              "images, and scored on the 10,000 test images. Two choices differ from the report, both for CPU time: the "
@@ -259,7 +259,7 @@ def generation_part(page:Page, paper:Path, rec:dict):
              f"{f4(gen['classifier_test_accuracy'])}) scores {rec['config']['n_quality']:,} samples of each sampler: the "
              "Fréchet distance between the classifier's features of the samples and of the test images (lower is "
              "better; the floor is that of training images), the classifier's mean confidence, and the entropy of the "
-             "predicted digits (2.3026 when all ten are equally frequent). [`06_generate`](generate.ipynb) defines "
+             "predicted digits (2.3026 when all ten are equally frequent). [`06_generate`](06_generate.ipynb) defines "
              "them.\n")
     page.add(table(['samples', 'Fréchet distance', 'confidence', 'class entropy'],
                    [[k, f"{v['fid']:.1f}", f4(v['confidence']), f4(v['class_entropy'])] for k, v in q.items()]))
@@ -380,10 +380,12 @@ def _failed(page:Page, what:str, e:Exception):
     page.add(f'```{{warning}}\nThis part ({what}) could not be read: `{type(e).__name__}: {e}`\n```\n')
     print(f'[results_page] {what} could not be read: {type(e).__name__}: {e}', file=sys.stderr)
 
-def write_results_page(results:Path, src:Path) -> dict:
-    "Write `src`/results.md from the folder `results`; return the files written"
+def write_results_page(results:Path, src:Path, fix_links=None) -> dict:
+    """Write `src`/results.md from the folder `results`; return the files written. Links to notebooks are written
+    as their file names in nbs/ (`04_search.ipynb`); `fix_links(text)` (the site builder's) turns them into pages"""
     results, src = Path(results), Path(src)
     text, files = results_markdown(results, src)
+    if fix_links is not None: text = fix_links(text)
     out = src/'results.md'
     src.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.read_text() != text: out.write_text(text)

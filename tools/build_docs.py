@@ -367,7 +367,8 @@ def build_sources(proc:Path, nbs:Path=NBS, results:Path=RESULTS, docs:Path=DOCS,
             wanted.add(dst)
     for f in docs.glob('*.md'):
         _write_if_changed(src_dir/f.name, f.read_text()); wanted.add(src_dir/f.name)
-    res = results_page.write_results_page(results, src_dir)
+    res = results_page.write_results_page(results, src_dir,
+                                          fix_links=lambda t: links.markdown(t, nbs/'results.md', 'results'))
     wanted |= set(res['files'])
     # pages whose notebook is gone
     for f in src_dir.rglob('*'):
