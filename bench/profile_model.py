@@ -1,50 +1,61 @@
 """Where the reference model's training time goes on the CPU: per-layer forward and forward+backward times, contiguous vs
-channels_last, and eager vs `torch.compile`, for one batch of 512. It explains why the library cannot be 4x faster
-than the reference pipeline on a 2-core CPU (bench/README.md): the model's own compute, not the data pipeline, is what is left.
+channels_last, stock `nn.ConvTranspose2d` vs the library's `SubpixelConvTranspose2d`, and eager vs `torch.compile`,
+for one batch of 512. It explains why the library is not 4x faster than the reference pipeline on a 2-core CPU
+(bench/README.md): the model's own compute, not the data pipeline, is what is left.
 
     python bench/profile_model.py [--compile]
 """
-import argparse, time, warnings
+import argparse, statistics, time, warnings
 warnings.filterwarnings('ignore')
 import torch, torch.nn.functional as F
-from mnist_autoencoders.models import ConvAutoencoder
+from mnist_autoencoders.models import ConvAutoencoder, conv_encoder, conv_decoder
 
-def ms(fn, n=20):
+def stock_model():
+    "The reference's model in stock PyTorch layers"
+    return ConvAutoencoder(6, conv_encoder(6), conv_decoder(6, subpixel=False))
+
+def ms(fn, n=10, rounds=5):
+    "Median over `rounds` of the mean milliseconds of `n` calls of `fn`, after 3 warm-up calls"
     for _ in range(3): fn()
-    t = time.perf_counter()
-    for _ in range(n): fn()
-    return (time.perf_counter() - t) / n * 1000
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(n): fn()
+        times.append((time.perf_counter() - t) / n * 1000)
+    return statistics.median(times)
 
 def per_layer(x):
-    m = ConvAutoencoder(6)
-    for cl in (False, True):
+    for cl, lib in ((False, False), (True, False), (True, True)):
+        m = ConvAutoencoder(6) if lib else stock_model()
         h = x.contiguous(memory_format=torch.channels_last) if cl else x
         total_f = total_fb = 0.
-        print(f"\n{'channels_last' if cl else 'contiguous'}: layer, input shape, forward ms, forward+backward ms")
+        print(f"\n{'channels_last' if cl else 'contiguous'}, {'library model' if lib else 'stock layers'}: "
+              "layer, input shape, forward ms, forward+backward ms")
         for i, l in enumerate(list(m.encoder) + list(m.decoder)):
             if cl: l = l.to(memory_format=torch.channels_last)
             inp = h.detach().requires_grad_(i > 0)   # the first layer's input needs no gradient, as in training
             out = l(inp); g = torch.ones_like(out)
             f, fb = ms(lambda: l(inp)), ms(lambda: l(inp).backward(g))
             total_f += f; total_fb += fb
-            print(f"  {type(l).__name__:16s} {str(tuple(inp.shape)):18s} {f:7.2f} {fb:7.2f}")
+            print(f"  {type(l).__name__:24s} {str(tuple(inp.shape)):18s} {f:7.2f} {fb:7.2f}")
             h = out.detach()
-        print(f"  {'total':16s} {'':18s} {total_f:7.2f} {total_fb:7.2f}")
+        print(f"  {'total':24s} {'':18s} {total_f:7.2f} {total_fb:7.2f}")
 
 def steps(x, compile_too):
-    variants = [('eager', False, False), ('eager channels_last', True, False)]
-    if compile_too: variants += [('torch.compile', False, True), ('torch.compile channels_last', True, True)]
-    print("\nwhole training step (forward, MSE, backward, Adam), ms per batch of 512:")
-    for name, cl, comp in variants:
+    variants = [('eager', False, False, False), ('eager channels_last', True, False, False),
+                ('eager channels_last, library model', True, False, True)]
+    if compile_too: variants += [('torch.compile', False, True, False), ('torch.compile channels_last', True, True, False)]
+    print("\nwhole training step (forward, MSE, backward, Adam), ms per batch of 512 (stock layers unless named):")
+    for name, cl, comp, lib in variants:
         torch.manual_seed(0)
-        m = ConvAutoencoder(6)
+        m = ConvAutoencoder(6) if lib else stock_model()
         xx = x.contiguous(memory_format=torch.channels_last) if cl else x
         if cl: m = m.to(memory_format=torch.channels_last)
         if comp: m = torch.compile(m)
         opt = torch.optim.Adam(m.parameters(), lr=4e-3, weight_decay=2e-5)
         def step():
             loss = F.mse_loss(m(xx), xx); loss.backward(); opt.step(); opt.zero_grad()
-        print(f"  {name:30s} {ms(step, 30):7.1f}")
+        print(f"  {name:36s} {ms(step):7.1f}")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])

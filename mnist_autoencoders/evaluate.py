@@ -379,8 +379,9 @@ def latent_sweep(sizes=LATENT_SIZES, # Latent sizes to train
         want = dict(kind='ae', n_latent=k, epochs=epochs, seed=seed, n_train=n_train, **kwargs)
         if (run/'summary.json').is_file():
             got = json.loads((run/'summary.json').read_text())['config']
-            diff = {key: got.get(key) for key, v in want.items() if got.get(key) != v}
-            if diff: raise ValueError(f"{run} was trained with other settings ({', '.join(f'{k2}={v2!r}' for k2, v2 in diff.items())}): "
+            diff = [key for key, v in want.items() if got.get(key) != v]
+            was, now = (', '.join(f'{key}={c.get(key)!r}' for key in diff) for c in (got, want))
+            if diff: raise ValueError(f"{run} was trained with other settings ({was}, not {now}): "
                                       f"use another out folder, or delete {run} to train it again")
             print(f"n_latent={k}: found {run/'summary.json'}, not trained again")
         else:

@@ -168,12 +168,12 @@ def plot_history(learn:Learner, title:str|None=None, ax=None):
 # %% ../nbs/03_learner.ipynb #4b78d94b
 def reconstruction_figure(model:nn.Module, # A trained model (its `forward` returns the reconstruction, or a tuple starting with it)
                           images:torch.Tensor, # Clean images `[N, 28, 28]`
-                          corruptions:dict|None=None, # Title -> transform; `None` for Gaussian (std 0.2) and occlusion (size 9)
+                          corruptions:dict|None=None, # Title -> transform; `None` for Gaussian (std 0.2) and occlusion (size 9), `{}` for clean rows only
                           seed:int=0, # Seed of the corruptions
                           title:str|None=None):
     "Rows of inputs and reconstructions of `images`, clean and under each corruption"
     import matplotlib.pyplot as plt
-    corruptions = corruptions or {'Gaussian noise, std 0.2': GaussianNoise(std=0.2), 'occlusion': Occlusion(9)}
+    if corruptions is None: corruptions = {'Gaussian noise, std 0.2': GaussianNoise(std=0.2), 'occlusion': Occlusion(9)}
     clean = torch.as_tensor(images).float().div(255) if images.dtype == torch.uint8 else images.float()
     ins = {'original': clean} | {k: corrupt(images, t, seed) for k, t in corruptions.items()}
     dev = next(model.parameters()).device

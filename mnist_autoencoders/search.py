@@ -340,8 +340,11 @@ def _run_trial(study, storage, trial, tid, cfg, plan, x, folds, device, heartbea
             storage.set_trial_state_values(tid, state=state, values=[float(np.mean(losses)) if state == TrialState.COMPLETE else losses[-1]])
         except UpdateFinishedTrialError:
             return None          # another worker saw no heartbeat for `grace_period` s, marked it FAIL and queued a copy
-        except BaseException:
-            _fail_and_retry(study, storage, tid); raise
+        except BaseException as e:
+            try: _fail_and_retry(study, storage, tid)
+            except Exception as e2:   # keep the trial's own error; say why it could not be queued again
+                e.add_note(f'Marking trial {tid} FAIL for a retry failed too: {type(e2).__name__}: {e2}')
+            raise
     return state
 
 # %% ../nbs/04_search.ipynb #81ced663

@@ -200,7 +200,7 @@ def test_latent_sweep_resumes_and_refuses_other_settings(mnist, tmp_path, capsys
     pd.testing.assert_frame_equal(latent_sweep((3,), tmp_path, **kw), df)
     assert 'not trained again' in capsys.readouterr().out
     assert (tmp_path/'n_latent_03'/'summary.json').stat().st_mtime_ns == stamp
-    with pytest.raises(ValueError, match=r'was trained with other settings \(bs=128\)'): latent_sweep((3,), tmp_path, **(kw | dict(bs=64)))
+    with pytest.raises(ValueError, match=r'was trained with other settings \(bs=128, not bs=64\)'): latent_sweep((3,), tmp_path, **(kw | dict(bs=64)))
     pd.testing.assert_frame_equal(load_latent_sweep(tmp_path), df)
     with pytest.raises(ValueError, match='sizes must not repeat a size'): latent_sweep((3, 3), tmp_path)
 

@@ -92,6 +92,16 @@ def test_trial_interrupted_by_an_exception_is_retried(mnist, tmp_path, monkeypat
     assert sorted(zip(done.lr, done.wd)) == sorted(plan_pairs(SMALL['lrs'], SMALL['wds'], 3))   # each planned pair once
     assert (t.lr[1], t.wd[1]) == (t.lr[3], t.wd[3])
 
+def test_a_failed_retry_keeps_the_trials_own_error(mnist, tmp_path, monkeypatch):
+    "When the trial cannot be marked FAIL and queued again, the error raised is still the trial's, with a note saying so"
+    def crash(*a, **k): raise RuntimeError('simulated crash in a fold')
+    def storage_down(*a, **k): raise OSError('simulated storage failure')
+    monkeypatch.setattr(S, 'fold_loss', crash)
+    monkeypatch.setattr(S, '_fail_and_retry', storage_down)
+    with pytest.raises(RuntimeError, match='simulated crash in a fold') as e:
+        search_lr_wd(**SMALL, data=mnist, out=tmp_path)
+    assert any('FAIL for a retry failed too: OSError: simulated storage failure' in n for n in e.value.__notes__)
+
 @pytest.mark.parametrize('kw, msg', [
     (dict(lrs=[]), 'lrs must be a non-empty list of learning rates, all > 0, got []'),
     (dict(wds=[]), 'wds must be a non-empty list of weight decays'),
