@@ -429,7 +429,9 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
 def plot_search_heatmap(table:pd.DataFrame, # From `search_table`
                         lrs:list[float]|None=None, # The grid's learning rates (default: those in `table`)
                         wds:list[float]|None=None, # The grid's weight decays (default: those in `table`)
-                        ax=None, title:str|None='mean validation loss over folds'):
+                        ax=None, title:str|None='mean validation loss over folds',
+                        clip:bool=True, # End the colour scale at the upper outlier fence (Q3 + 1.5 IQR of the tried cells)
+                       ):
     "Heatmap of the mean validation loss of each tried (lr, wd) cell; the best framed, pruned cells marked 'p'"
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -439,8 +441,12 @@ def plot_search_heatmap(table:pd.DataFrame, # From `search_table`
     done = table[table.state == 'COMPLETE']
     for lr, wd, m in zip(done.lr, done.wd, done['mean']): grid[wds.index(wd), lrs.index(lr)] = m
     if ax is None: _, ax = plt.subplots(figsize=(max(4, 0.45*len(lrs) + 2), max(3, 0.4*len(wds) + 1.2)))
-    im = ax.imshow(np.ma.masked_invalid(grid), origin='lower', cmap='viridis_r', aspect='auto')
-    ax.figure.colorbar(im, ax=ax, label='mean validation loss')
+    vals, vmax = grid[~np.isnan(grid)], None
+    if clip and len(vals) >= 4:   # one diverged pair would otherwise squeeze all the others into one colour
+        q1, q3 = np.percentile(vals, [25, 75])
+        if vals.max() > q3 + 1.5*(q3 - q1): vmax = q3 + 1.5*(q3 - q1)
+    im = ax.imshow(np.ma.masked_invalid(grid), origin='lower', cmap='viridis_r', aspect='auto', vmax=vmax)
+    ax.figure.colorbar(im, ax=ax, label='mean validation loss', extend='neither' if vmax is None else 'max')
     small = len(lrs) > 8
     for (i, j), m in np.ndenumerate(grid):         # dark text on the light (low) end of the colour map, light text on the dark end
         if not np.isnan(m): ax.text(j, i, f'{m:.3f}'.lstrip('0'), ha='center', va='center', fontsize=6 if small else 8,
