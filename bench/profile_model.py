@@ -1,5 +1,6 @@
 """Where the reference model's training time goes on the CPU: per-layer forward and forward+backward times, contiguous vs
-channels_last, stock `nn.ConvTranspose2d` vs the library's `SubpixelConvTranspose2d`, and eager vs `torch.compile`,
+channels_last, stock `nn.ConvTranspose2d` vs the library's `SubpixelConvTranspose2d` (in the last layer, as the library
+uses it, and in all three), and eager vs `torch.compile`,
 for one batch of 512. It explains why the library is not 4x faster than the reference pipeline on a 2-core CPU
 (bench/README.md): the model's own compute, not the data pipeline, is what is left.
 
@@ -8,11 +9,20 @@ for one batch of 512. It explains why the library is not 4x faster than the refe
 import argparse, statistics, time, warnings
 warnings.filterwarnings('ignore')
 import torch, torch.nn.functional as F
-from mnist_autoencoders.models import ConvAutoencoder, conv_encoder, conv_decoder
+from torch import nn
+from mnist_autoencoders.models import ConvAutoencoder, SubpixelConvTranspose2d
+from train_speed import stock_model   # bench/ is on the path when this script runs
 
-def stock_model():
-    "The reference's model in stock PyTorch layers"
-    return ConvAutoencoder(6, conv_encoder(6), conv_decoder(6, subpixel=False))
+def all_subpixel_model():
+    "The library's model with all three transposed convolutions as `SubpixelConvTranspose2d` (it has only the last)"
+    m = ConvAutoencoder(6)
+    for i, l in enumerate(m.decoder):
+        if type(l) is nn.ConvTranspose2d:
+            s = SubpixelConvTranspose2d(l.in_channels, l.out_channels, 3, stride=2, padding=l.padding, output_padding=l.output_padding)
+            s.load_state_dict(l.state_dict()); m.decoder[i] = s
+    return m
+
+MODELS = {'stock layers': stock_model, 'library model': ConvAutoencoder, 'sub-pixel in all three layers': all_subpixel_model}
 
 def ms(fn, n=10, rounds=5):
     "Median over `rounds` of the mean milliseconds of `n` calls of `fn`, after 3 warm-up calls"
@@ -25,11 +35,11 @@ def ms(fn, n=10, rounds=5):
     return statistics.median(times)
 
 def per_layer(x):
-    for cl, lib in ((False, False), (True, False), (True, True)):
-        m = ConvAutoencoder(6) if lib else stock_model()
+    for cl, kind in ((False, 'stock layers'), (True, 'stock layers'), (True, 'library model'), (True, 'sub-pixel in all three layers')):
+        m = MODELS[kind]()
         h = x.contiguous(memory_format=torch.channels_last) if cl else x
         total_f = total_fb = 0.
-        print(f"\n{'channels_last' if cl else 'contiguous'}, {'library model' if lib else 'stock layers'}: "
+        print(f"\n{'channels_last' if cl else 'contiguous'}, {kind}: "
               "layer, input shape, forward ms, forward+backward ms")
         for i, l in enumerate(list(m.encoder) + list(m.decoder)):
             if cl: l = l.to(memory_format=torch.channels_last)
@@ -42,13 +52,14 @@ def per_layer(x):
         print(f"  {'total':24s} {'':18s} {total_f:7.2f} {total_fb:7.2f}")
 
 def steps(x, compile_too):
-    variants = [('eager', False, False, False), ('eager channels_last', True, False, False),
-                ('eager channels_last, library model', True, False, True)]
-    if compile_too: variants += [('torch.compile', False, True, False), ('torch.compile channels_last', True, True, False)]
+    variants = [('eager', False, False, 'stock layers'), ('eager channels_last', True, False, 'stock layers'),
+                ('eager channels_last, library model', True, False, 'library model'),
+                ('eager channels_last, sub-pixel x3', True, False, 'sub-pixel in all three layers')]
+    if compile_too: variants += [('torch.compile', False, True, 'stock layers'), ('torch.compile channels_last', True, True, 'stock layers')]
     print("\nwhole training step (forward, MSE, backward, Adam), ms per batch of 512 (stock layers unless named):")
-    for name, cl, comp, lib in variants:
+    for name, cl, comp, kind in variants:
         torch.manual_seed(0)
-        m = ConvAutoencoder(6) if lib else stock_model()
+        m = MODELS[kind]()
         xx = x.contiguous(memory_format=torch.channels_last) if cl else x
         if cl: m = m.to(memory_format=torch.channels_last)
         if comp: m = torch.compile(m)

@@ -345,6 +345,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                           'mnist_autoencoders/models.py'),
                                            'mnist_autoencoders.models._SubpixelConvTranspose.forward': ( 'models.html#_subpixelconvtranspose.forward',
                                                                                                          'mnist_autoencoders/models.py'),
+                                           'mnist_autoencoders.models._memory_format': ( 'models.html#_memory_format',
+                                                                                         'mnist_autoencoders/models.py'),
                                            'mnist_autoencoders.models._n_worse': ('models.html#_n_worse', 'mnist_autoencoders/models.py'),
                                            'mnist_autoencoders.models._subpixel_forward': ( 'models.html#_subpixel_forward',
                                                                                             'mnist_autoencoders/models.py'),

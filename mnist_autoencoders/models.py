@@ -48,15 +48,21 @@ def _subpixel_taps(p:int):
     # output pixel 2m+a reads input pixels m+p-1+d with kernel tap a+p-2(p-1+d); taps outside 0..2 read the zero at 3
     return torch.tensor([[(a + p - 2*(p - 1 + d)) % 4 for d in (0, 1)] for a in (0, 1)])
 
+_SUBPIXEL_TAPS = {p: _subpixel_taps(p) for p in (0, 1)}   # built once, not at every forward
+
+def _memory_format(x):
+    "The memory format `x` is laid out in: `channels_last` or the default"
+    return torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() \
+        else torch.contiguous_format
+
 def _subpixel_forward(x, weight, bias, p:int, op:int):
     "`F.conv_transpose2d(x, weight, bias, stride=2, padding=p, output_padding=op)` as one 2x2 convolution into 4 phases"
     n, _, h, w = x.shape
     co = weight.shape[1]
     ho, wo = 2*h + 1 - 2*p + op, 2*w + 1 - 2*p + op   # the transposed convolution's output size
     hm, wm = (ho + 1)//2, (wo + 1)//2                   # rows and columns per phase
-    mf = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() \
-        else torch.contiguous_format
-    idx = _subpixel_taps(p).to(weight.device)
+    mf = _memory_format(x)
+    idx = _SUBPIXEL_TAPS[p].to(weight.device)
     wp = F.pad(weight, (0, 1, 0, 1))[:, :, idx][:, :, :, :, idx]              # (ci, co, a, dh, b, dw)
     wp = wp.permute(2, 4, 1, 0, 3, 5).reshape(4*co, -1, 2, 2)                  # output channels ordered (a, b, co)
     y = F.conv2d(x, wp.contiguous(memory_format=mf), None if bias is None else bias.repeat(4), padding=1)
@@ -76,10 +82,8 @@ class _SubpixelConvTranspose(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        mf = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() \
-            else torch.contiguous_format
         mask = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.has_bias and ctx.needs_input_grad[2]]
-        gx, gw, gb = torch.ops.aten.convolution_backward(grad.contiguous(memory_format=mf), x, weight, [weight.shape[1]],
+        gx, gw, gb = torch.ops.aten.convolution_backward(grad.contiguous(memory_format=_memory_format(x)), x, weight, [weight.shape[1]],
                                                          [2, 2], [ctx.p]*2, [1, 1], True, [ctx.op]*2, 1, mask)
         return gx, gw, gb, None, None
 

@@ -444,7 +444,8 @@ def plot_search_heatmap(table:pd.DataFrame, # From `search_table`
     vals, vmax = grid[~np.isnan(grid)], None
     if clip and len(vals) >= 4:   # one diverged pair would otherwise squeeze all the others into one colour
         q1, q3 = np.percentile(vals, [25, 75])
-        if vals.max() > q3 + 1.5*(q3 - q1): vmax = q3 + 1.5*(q3 - q1)
+        fence = q3 + 1.5*(q3 - q1)
+        if vals.max() > fence: vmax = fence
     im = ax.imshow(np.ma.masked_invalid(grid), origin='lower', cmap='viridis_r', aspect='auto', vmax=vmax)
     ax.figure.colorbar(im, ax=ax, label='mean validation loss', extend='neither' if vmax is None else 'max')
     small = len(lrs) > 8
