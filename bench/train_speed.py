@@ -8,21 +8,20 @@ allocator growth, oneDNN kernel selection, the optimiser's state, fastai's callb
 (b)  plain  -- the simplest correct plain-PyTorch loop over in-memory float tensors `[N,1,28,28]`: a random
                permutation, batches of 512 sliced from it. The baseline the targets refer to.
 (b') plain_cl -- (b) with the model in `torch.channels_last` memory format (as the library's Learners use); an extra row.
-(b'') plain_lib -- (b') with the library's model, whose last transposed convolution is a `SubpixelConvTranspose2d`: the
-               zero-overhead loop the Learners are measured against in the verdict's context line; an extra row.
+(b'') plain_sub -- (b') with `subpixel.use_subpixel` applied to the model: its last transposed convolution computed
+               as a sub-pixel convolution (same parameters and results; nbs/02c_subpixel.ipynb); an extra row.
 (c)  ae, (d) dae, (e) vae -- `autoencoder_learner(kind)` with the defaults `train_autoencoder` uses (reference
                early stopping, keep-best saving, StopOnNaN, channels_last), timing `learn.fit(1)` with no bar and
                no logging. 'dae' corrupts every training batch (a batch transform); its validation inputs are
                corrupted once, up front.
+(c') ae_sub -- (c) with `use_subpixel` applied to its model; an extra row.
 
-(a), (b) and (b') use the reference's model as the reference wrote it, in stock PyTorch layers
-(`ConvAutoencoder(6, conv_encoder(6), conv_decoder(6, subpixel=False))`); (b''), (c) and (d) use the library's
-`ConvAutoencoder(6)`, (e) its `ConvVAE(6)`: the same architecture and parameters, with the decoder's last transposed
-convolution computed as a sub-pixel convolution (same results, faster on a CPU; see nbs/02_models.ipynb).
-Every variant uses batch size 512, `torch.optim.Adam(lr=4e-3,
+Every model is the library's `ConvAutoencoder(6)` (the VAE: `ConvVAE(6)`), the reference's architecture in stock
+PyTorch layers; (b'') and (c') apply `use_subpixel` to it, which is the question this benchmark answers: does the
+sub-pixel path still pay for a whole training epoch? Every variant uses batch size 512, `torch.optim.Adam(lr=4e-3,
 weight_decay=2e-5)` and the MSE loss (the VAE loss for the VAE). Every timed epoch is training over the training
 images AND a validation pass over the 12,000 validation images: fastai's `fit(1)` validates, so the plain loops
-do too, which keeps the comparison fair. Timed epochs are interleaved (a, b, b', b'', c, d, e, then again) so that a
+do too, which keeps the comparison fair. Timed epochs are interleaved (a, b, b', b'', c, c', d, e, then again) so that a
 change in the machine's load hits every variant alike; the median per variant is reported. With each timed epoch
 go the load average, this process's CPU seconds and how many CPUs other processes kept busy meanwhile (/proc/stat):
 on a shared 2-core machine, PyTorch's 2 OpenMP threads spin-wait for a core another process holds, and an epoch
@@ -32,6 +31,7 @@ Targets: (c) at least 4x faster than (a); time(c)/time(b) <= 1.15; time(d)/time(
 of the whole process (`ru_maxrss`) under 3 GB.
 
     python bench/train_speed.py [--n-train 48000] [--repeats 2] [--out bench/results/train_speed.json]
+    python bench/train_speed.py --from-json bench/results/train_speed.json   # the report of a recorded run
 """
 from __future__ import annotations
 import argparse, datetime, gzip, json, os, platform, resource, statistics, subprocess, tempfile, time
@@ -41,22 +41,24 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset, random_split
 import fastai
 from mnist_autoencoders.data import bundled_mnist_path, load_mnist, mnist_splits
-from mnist_autoencoders.models import ConvAutoencoder, conv_encoder, conv_decoder
+from mnist_autoencoders.models import ConvAutoencoder
+from mnist_autoencoders.subpixel import use_subpixel
 from mnist_autoencoders.learner import autoencoder_learner
 
 BS, LR, WD, N_VALID, SEED = 512, 4e-3, 2e-5, 12000, 17
 VARIANTS = {'ref': "(a) reference pipeline: torchvision MNIST + ToTensor + DataLoader",
             'plain': "(b) plain PyTorch loop, in-memory tensors (baseline)",
             'plain_cl': "(b') = (b) with the model channels_last (extra)",
-            'plain_lib': "(b'') = (b') with the library's model (extra)",
+            'plain_sub': "(b'') = (b') with use_subpixel (extra)",
             'ae': "(c) library 'ae' Learner, fit(1)",
+            'ae_sub': "(c') = (c) with use_subpixel (extra)",
             'dae': "(d) library 'dae' Learner, fit(1)",
             'vae': "(e) library 'vae' Learner, fit(1)"}
 
 def _adam(model): return torch.optim.Adam(model.parameters(), lr=LR, weight_decay=WD)
 def stock_model():
     "The reference's model in stock PyTorch layers (`nn.ConvTranspose2d`)"
-    return ConvAutoencoder(6, conv_encoder(6), conv_decoder(6, subpixel=False))
+    return ConvAutoencoder(6)
 
 def reference_epoch(n_train, tmp):
     "(a) An epoch function for the reference's pipeline, reading IDX files gunzipped from the bundled copy"
@@ -79,10 +81,10 @@ def reference_epoch(n_train, tmp):
         return tot / (len(val) * 784)
     return epoch
 
-def plain_epoch(s, channels_last=False, library_model=False):
+def plain_epoch(s, channels_last=False, subpixel=False):
     "(b), (b'), (b'') An epoch function for the simplest plain loop over in-memory float tensors"
     xt, xv = [s[k].float().div(255).unsqueeze(1) for k in ('x_train', 'x_valid')]
-    model = ConvAutoencoder(6) if library_model else stock_model()
+    model = use_subpixel(stock_model()) if subpixel else stock_model()
     if channels_last: model = model.to(memory_format=torch.channels_last)
     opt = _adam(model)
     def epoch():
@@ -97,9 +99,10 @@ def plain_epoch(s, channels_last=False, library_model=False):
         return tot / (len(xv) * 784)
     return epoch
 
-def library_epoch(kind, mnist, n_train, tmp):
-    "(c), (d), (e) An epoch function for the library's Learner of `kind`, built as `train_autoencoder` builds it"
-    learn = autoencoder_learner(kind, data=mnist, device='cpu', path=Path(tmp)/kind,
+def library_epoch(kind, mnist, n_train, tmp, subpixel=False):
+    "(c), (c'), (d), (e) An epoch function for the library's Learner of `kind`, built as `train_autoencoder` builds it"
+    model = use_subpixel(ConvAutoencoder(6)) if subpixel else None   # None: the Learner's own stock model
+    learn = autoencoder_learner(kind, data=mnist, device='cpu', path=Path(tmp)/(kind + '_sub'*subpixel), model=model,
                                 n_train=None if n_train == 48000 else n_train)
     def epoch():
         with learn.no_bar(), learn.no_logging(): learn.fit(1, LR)
@@ -116,6 +119,12 @@ def _uptime():
     try: return subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()
     except OSError: return str(_load())
 
+def subpixel_speedup(runs):
+    "Median over the interleaved rounds of time without / time with `use_subpixel` (> 1: faster with it), wall and CPU"
+    pairs = {"plain loop (b')/(b'')": ('plain_cl', 'plain_sub'), "Learner (c)/(c')": ('ae', 'ae_sub')}
+    return {f'{name}, {unit}': statistics.median(x[key] / y[key] for x, y in zip(runs[a], runs[b]))   # paired: one round's
+            for name, (a, b) in pairs.items() for unit, key in (('wall', 'seconds'), ('CPU', 'cpu_seconds'))}   # load hits both
+
 def run(n_train=48000, repeats=2):
     torch.manual_seed(SEED)
     mnist = load_mnist()
@@ -124,7 +133,7 @@ def run(n_train=48000, repeats=2):
     if idle_check > 0.2: print(f"WARNING: other processes keep {idle_check:.1f} CPUs busy: with 2 OpenMP threads per process on a "
                                "shared 2-core machine, times can be inflated many-fold (see bench/README.md)", flush=True)
     res = dict(config=dict(n_train=n_train, n_valid=N_VALID, bs=BS, lr=LR, wd=WD, repeats=repeats, seed=SEED,
-                           model="ConvAutoencoder(6) / ConvVAE(6); stock nn.ConvTranspose2d in (a), (b), (b')",
+                           model="ConvAutoencoder(6) / ConvVAE(6), stock layers; use_subpixel applied in (b'') and (c')",
                            epoch="training over n_train images + validation over the 12,000 (every variant)"),
                env=dict(date=datetime.datetime.now().isoformat(timespec='seconds'), python=platform.python_version(),
                         torch=torch.__version__, torchvision=torchvision.__version__, fastai=fastai.__version__,
@@ -135,8 +144,9 @@ def run(n_train=48000, repeats=2):
                variants=VARIANTS, runs={k: [] for k in VARIANTS})
     with tempfile.TemporaryDirectory() as tmp:
         epochs = {'ref': reference_epoch(n_train, tmp), 'plain': plain_epoch(s), 'plain_cl': plain_epoch(s, True),
-                  'plain_lib': plain_epoch(s, True, library_model=True),
-                  **{k: library_epoch(k, mnist, n_train, tmp) for k in ('ae', 'dae', 'vae')}}
+                  'plain_sub': plain_epoch(s, True, subpixel=True), 'ae': library_epoch('ae', mnist, n_train, tmp),
+                  'ae_sub': library_epoch('ae', mnist, n_train, tmp, subpixel=True),
+                  **{k: library_epoch(k, mnist, n_train, tmp) for k in ('dae', 'vae')}}
         for k, f in epochs.items():  # warm-up
             t = time.perf_counter(); f(); print(f"warm-up {k:8s} {time.perf_counter()-t:7.2f} s", flush=True)
         for r in range(repeats):
@@ -156,8 +166,9 @@ def run(n_train=48000, repeats=2):
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kilobytes on Linux
     res['peak_rss_gb'] = rss_gb
     res['median_other_cpus'] = statistics.median(o['others_cpus'] for v in res['runs'].values() for o in v)
-    res['bound_ref_over_plain_cl'] = med['ref'] / med['plain_cl']  # (a) over a zero-overhead channels_last loop, stock layers
-    res['bound_ref_over_plain_lib'] = med['ref'] / med['plain_lib']  # the (a)/(c) a zero-overhead loop with the library's model reaches
+    res['bound_ref_over_plain_cl'] = med['ref'] / med['plain_cl']  # (a) over a zero-overhead channels_last loop
+    res['bound_ref_over_plain_sub'] = med['ref'] / med['plain_sub']  # the same with use_subpixel
+    res['subpixel_speedup'] = subpixel_speedup(res['runs'])
     res['targets'] = {'(c) at least 4x faster than (a)': dict(value=med['ref'] / med['ae'], limit='>= 4', ok=med['ref'] / med['ae'] >= 4),
                       '(c) within 1.15x of (b)': dict(value=med['ae'] / med['plain'], limit='<= 1.15', ok=med['ae'] / med['plain'] <= 1.15),
                       '(d) within 1.25x of (b)': dict(value=med['dae'] / med['plain'], limit='<= 1.25', ok=med['dae'] / med['plain'] <= 1.25),
@@ -179,19 +190,25 @@ def report(res):
     print()
     for name, t in res['targets'].items():
         print(f"{'PASS' if t['ok'] else 'MISS'}  {name}: {t['value']:.2f} (target {t['limit']})")
-    print(f"context: (a)/(b') = {res['bound_ref_over_plain_cl']:.2f} and (a)/(b'') = {res['bound_ref_over_plain_lib']:.2f}, the "
-          f"speed-ups over (a) of zero-overhead channels_last loops with stock layers and with the library's model; "
-          f"(c)/(b'') = {res['median_seconds']['ae'] / res['median_seconds']['plain_lib']:.2f}; "
+    print(f"context: (a)/(b') = {res['bound_ref_over_plain_cl']:.2f} and (a)/(b'') = {res['bound_ref_over_plain_sub']:.2f}, the "
+          f"speed-ups over (a) of zero-overhead channels_last loops without and with use_subpixel; "
+          f"(c)/(b') = {res['median_seconds']['ae'] / res['median_seconds']['plain_cl']:.2f}; "
           f"other processes kept {res['median_other_cpus']:.2f} of {e['cpu_count']} CPUs busy (median over the timed epochs)")
+    print("sub-pixel speed-up (median over rounds of time without / time with use_subpixel): " +
+          ', '.join(f"{k} {v:.3f}" for k, v in res['subpixel_speedup'].items()))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--n-train', type=int, default=48000, help="training images per epoch (e.g. 4800 for a smoke run)")
     p.add_argument('--repeats', type=int, default=2, help="timed epochs per variant (the median is reported)")
     p.add_argument('--out', help="write the configuration, environment, times and verdicts to this JSON file")
+    p.add_argument('--from-json', help="print the report of a run recorded in this JSON file instead of running one")
     a = p.parse_args()
     if not 1 <= a.n_train <= 48000: p.error("--n-train must lie in 1..48000")
-    res = run(a.n_train, a.repeats)
+    if a.from_json:
+        res = json.loads(Path(a.from_json).read_text())
+        res['subpixel_speedup'] = subpixel_speedup(res['runs'])
+    else: res = run(a.n_train, a.repeats)
     report(res)
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

@@ -2,21 +2,16 @@
 
 `write_results_page(results, src)` writes `src/results.md` (MyST markdown) and copies the figures it shows to
 `src/results_files/`. Every number on the page is read from `results/paper` (its `results.json`, its stage records
-and the records of the runs it holds); the report's numbers come from `REPORT_TEST` below, as the report gives them.
+and the records of the runs it holds); the report's numbers come from the library's one copy of them,
+`mnist_autoencoders.reference.REPORT`, written as the report writes them (`REPORT_TEST`, `REPORT_SEARCH` below).
 The discussion's verdicts (matches, beats, misses) are computed from those numbers, so the page cannot drift from
 the run. A part that is missing (no paper run yet, an unfinished stage) is named on the page instead of failing the
 build. tools/build_docs.py calls it; `python docs/results_page.py OUT_DIR` writes the page alone (to check it).
 """
 import csv, json, math, shutil, sys
 from pathlib import Path
+from mnist_autoencoders.reference import REPORT
 
-# The report's numbers (latent size 6, test set), as the report gives them: Tables 1-3 and the search's best pair.
-REPORT_TEST = {
-    'ae':  {'loss': '0.021', 'mse_gaussian': '0.023', 'mse_occlusion': '0.060'},   # Table 1
-    'dae': {'loss': '0.022', 'mse_gaussian': '0.022', 'mse_occlusion': '0.027'},   # Table 2
-    'vae': {'loss': '0.040'},                                                       # Table 3 (its own loss)
-}
-REPORT_SEARCH = {'lr': '4e-3', 'wd': '2e-5', 'score': '0.0229'}
 MODEL_NAMES = {'ae': 'AE', 'dae': 'DAE', 'vae': 'VAE'}
 DASH = '–'
 
@@ -35,6 +30,11 @@ def g(x) -> str:
     if not isinstance(x, float) or x == 0 or 1e-2 < abs(x) < 1e3: return f'{x:g}'
     m, e = f'{x:.6e}'.split('e')
     return f"{m.rstrip('0').rstrip('.')}e{int(e)}"
+
+# The report's numbers (latent size 6, test set) as the report writes them: Tables 1-3 (3 decimals; the clean MSE is
+# each model's `loss` row) and the search's best pair.
+REPORT_TEST = {k: {('loss' if m == 'mse' else m): f'{v:.3f}' for m, v in REPORT[k].items()} for k in ('ae', 'dae', 'vae')}
+REPORT_SEARCH = {'lr': g(REPORT['search']['lr']), 'wd': g(REPORT['search']['wd']), 'score': f"{REPORT['search']['score']:g}"}
 
 def table(header:list, rows:list) -> str:
     "A MyST (GFM) pipe table"
@@ -186,7 +186,7 @@ def tables_part(page:Page, rec:dict) -> dict:
             rs = [r for r in sv if r['model'] == name]
             rng = lambda col: f"{f4(min(r[col] for r in rs))} to {f4(max(r[col] for r in rs))}"
             rows.append([name, rng('mse_gaussian'), rng('mse_occlusion'), rng('mse_occlusion_per_image'),
-                         ', '.join(str(s) for s in sorted({r['occlusion_size'] for r in rs}))])
+                         ', '.join(str(s) for s in sorted({r['occlusion_side'] for r in rs}))])
         page.add(table(['model', 'Gaussian noise', 'occlusion (one side per set)', 'occlusion (side per image)', 'sides drawn'], rows))
     return verdicts
 
@@ -259,7 +259,7 @@ def generation_part(page:Page, paper:Path, rec:dict):
              f"{f4(gen['classifier_test_accuracy'])}) scores {rec['config']['n_quality']:,} samples of each sampler: the "
              "Fréchet distance between the classifier's features of the samples and of the test images (lower is "
              "better; the floor is that of training images), the classifier's mean confidence, and the entropy of the "
-             "predicted digits (2.3026 when all ten are equally frequent). [`06_generate`](06_generate.ipynb) defines "
+             "predicted digits (2.3026 when all ten are equally frequent). [`06b_quality`](06b_quality.ipynb) defines "
              "them.\n")
     page.add(table(['samples', 'Fréchet distance', 'confidence', 'class entropy'],
                    [[k, f"{v['fid']:.1f}", f4(v['confidence']), f4(v['class_entropy'])] for k, v in q.items()]))

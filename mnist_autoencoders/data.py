@@ -4,58 +4,66 @@
 
 # %% ../nbs/00_data.ipynb #3ce74ad3
 from __future__ import annotations
-import gzip, hashlib, warnings
+import tempfile
 from importlib import resources
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+from .config import resolve_device  # first: it imports fastai with fastai's import warning filtered
+from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
+from torchvision.datasets.utils import calculate_md5, check_integrity, extract_archive
 from fastcore.basics import store_attr
-from fastai.torch_core import TensorImageBW, default_device
+from fastai.torch_core import TensorImageBW
 from fastai.data.core import TfmdDL, DataLoaders
 import fastai.vision.data  # registers `show_batch` / `show_results` for image-to-image batches
 from sklearn.model_selection import KFold
 
 # %% auto #0
-__all__ = ['IDX_MAGIC', 'MNIST_FILES', 'read_idx', 'bundled_mnist_path', 'MNISTData', 'load_mnist', 'train_valid_split',
-           'kfold_splits', 'TensorImageGray', 'TensorImageInput', 'ReconstructionDataset', 'ReconstructionDL',
-           'ReconstructionDataLoaders', 'reconstruction_dls', 'mnist_splits']
+__all__ = ['MNIST_FILES', 'MNIST_MD5', 'read_idx', 'bundled_mnist_path', 'MNISTData', 'load_mnist', 'train_valid_split',
+           'kfold_splits', 'mnist_splits', 'TensorImageGray', 'TensorImageInput', 'to_float_images',
+           'ReconstructionDataset', 'ReconstructionDL', 'ReconstructionDataLoaders', 'reconstruction_dls']
 
 # %% ../nbs/00_data.ipynb #712cff09
-IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # number of dimensions -> magic number (uint8 data)
-
-def _open_bytes(path):
-    "The bytes of `path`, gunzipped when it ends in `.gz`"
-    path = Path(path)
-    try: return gzip.decompress(path.read_bytes()) if path.suffix == '.gz' else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as e: raise ValueError(f"Cannot read IDX file {path}: {e}") from e
-
-def read_idx(path, ndim:int, md5:str|None=None) -> torch.Tensor:
-    "Read the uint8 IDX file at `path` (gzipped or not) with `ndim` dimensions into a tensor"
+def read_idx(path, # An IDX file, gzipped (`.gz`) or not
+             ndim:int, # The number of dimensions it must hold
+             md5:str|tuple[str, ...]|None=None, # The file's md5, or the md5s it may have; `None` skips the check
+            ) -> torch.Tensor:
+    "Read the uint8 IDX file at `path` with torchvision's reader, after checking its `md5`"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"IDX file not found: {path}")
-    data = _open_bytes(path)
-    if md5 is not None and hashlib.md5(data).hexdigest() != md5:
-        raise ValueError(f"Checksum mismatch for {path}: md5 {hashlib.md5(data).hexdigest()}, expected {md5}")
-    hdr = 4 + 4*ndim
-    if len(data) < hdr: raise ValueError(f"{path} is truncated: {len(data)} bytes, shorter than the {hdr}-byte IDX header")
-    magic = int.from_bytes(data[:4], 'big')
-    if magic != IDX_MAGIC[ndim]:
-        raise ValueError(f"{path} has magic number 0x{magic:08x}, expected 0x{IDX_MAGIC[ndim]:08x} (uint8 data, {ndim} dimensions)")
-    shape = tuple(int.from_bytes(data[4+4*i:8+4*i], 'big') for i in range(ndim))
-    n = int(np.prod(shape))
-    if len(data) != hdr + n:
-        raise ValueError(f"{path} has {len(data)-hdr} data bytes, expected {n} for shape {shape}: the file is truncated or corrupt")
-    return torch.from_numpy(np.frombuffer(data, dtype=np.uint8, offset=hdr).reshape(shape).copy())
+    md5s = (md5,) if isinstance(md5, str) else md5
+    if md5s is not None and not any(check_integrity(path, m) for m in md5s):
+        raise ValueError(f"Checksum mismatch for {path}: md5 {calculate_md5(path)}, expected {' or '.join(md5s)}")
+    try:
+        if path.suffix != '.gz': x = read_sn3_pascalvincent_tensor(str(path))
+        else:
+            with tempfile.TemporaryDirectory() as tmp: x = read_sn3_pascalvincent_tensor(str(extract_archive(path, tmp)))
+    except (OSError, EOFError, AssertionError, ValueError, KeyError, RuntimeError) as e:   # torchvision's, on a bad file
+        why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        raise ValueError(f"Cannot read IDX file {path}: it is truncated or not an IDX file ({why})") from e
+    if x.dtype != torch.uint8 or x.ndim != ndim:
+        raise ValueError(f"{path} holds {x.dtype} data in {x.ndim} dimensions, expected uint8 data in {ndim}")
+    return x
 
 # %% ../nbs/00_data.ipynb #3070705a
-MNIST_FILES = {  # name -> (ndim, md5 of the uncompressed IDX bytes)
-    'train-images-idx3-ubyte': (3, '6bbc9ace898e44ae57da46a324031adb'),
-    'train-labels-idx1-ubyte': (1, 'a25bea736e30d166cdddb491f175f624'),
-    't10k-images-idx3-ubyte':  (3, '2646ac647ad5339dbf082846283269ea'),
-    't10k-labels-idx1-ubyte':  (1, '27ae3e4e09519cfbb04c329615203637')}
+MNIST_FILES = {'train-images-idx3-ubyte': 3, 'train-labels-idx1-ubyte': 1,   # file name -> number of dimensions
+               't10k-images-idx3-ubyte': 3, 't10k-labels-idx1-ubyte': 1}
 
+# %% ../nbs/00_data.ipynb #5d1a0c02
+MNIST_MD5 = {  # file name -> the md5s it may have
+    # gzipped: the copy bundled in the package, then the original download (torchvision's `MNIST.resources`)
+    'train-images-idx3-ubyte.gz': ('c7dfcf1bfd3481a40f7b3aedbdbd083c', 'f68b3c2dcbeaaa9fbdd348bbdeb94873'),
+    'train-labels-idx1-ubyte.gz': ('d289298a347a2cc65765a3c81043ba88', 'd53e105ee54ea40749a09fcbcd1e9432'),
+    't10k-images-idx3-ubyte.gz':  ('ecff87aa27c74fbc2c1f97e89c19221d', '9fb629c4189551a2d022fa330f9573f3'),
+    't10k-labels-idx1-ubyte.gz':  ('a38049bc042dc6e683842a84160daae1', 'ec29112dd5afa0611ce80d1b7f02629c'),
+    # uncompressed IDX files, as torchvision leaves them after unpacking a download
+    'train-images-idx3-ubyte': ('6bbc9ace898e44ae57da46a324031adb',),
+    'train-labels-idx1-ubyte': ('a25bea736e30d166cdddb491f175f624',),
+    't10k-images-idx3-ubyte':  ('2646ac647ad5339dbf082846283269ea',),
+    't10k-labels-idx1-ubyte':  ('27ae3e4e09519cfbb04c329615203637',)}
+
+# %% ../nbs/00_data.ipynb #5d1a0c04
 def bundled_mnist_path() -> Path:
     "The folder holding the MNIST IDX files shipped with the package"
     return Path(str(resources.files('mnist_autoencoders')/'assets'/'MNIST'/'raw'))
@@ -78,8 +86,9 @@ def _find_idx(root, name):
     raise FileNotFoundError(f"{root} has neither {name} nor {name}.gz: expected the four MNIST IDX files "
                             f"({', '.join(MNIST_FILES)}), gzipped or not")
 
+# %% ../nbs/00_data.ipynb #5d1a0c0c
 def load_mnist(root:str|Path|None=None, # Folder with the four IDX files; `None` for the copy shipped in the package
-               verify:bool|None=None, # Check the original MNIST md5 sums; `None` checks the bundled copy only
+               verify:bool|None=None, # Check each file's md5 against `MNIST_MD5`; `None` checks the bundled copy only
               ) -> MNISTData:
     "Load the MNIST training and test sets (or any 28x28 dataset in the same four IDX files) as uint8 tensors"
     bundled = root is None
@@ -87,8 +96,9 @@ def load_mnist(root:str|Path|None=None, # Folder with the four IDX files; `None`
     if not root.is_dir(): raise FileNotFoundError(f"MNIST folder not found: {root}")
     if verify is None: verify = bundled
     ts = {}
-    for name, (ndim, md5) in MNIST_FILES.items():
-        ts[name] = read_idx(_find_idx(root, name), ndim, md5 if verify else None)
+    for name, ndim in MNIST_FILES.items():
+        path = _find_idx(root, name)
+        ts[name] = read_idx(path, ndim, MNIST_MD5[path.name] if verify else None)
     for split in ('train', 't10k'):
         x, y = ts[f'{split}-images-idx3-ubyte'], ts[f'{split}-labels-idx1-ubyte']
         if x.shape[1:] != (28, 28): raise ValueError(f"{root}/{split}-images-idx3-ubyte holds {tuple(x.shape[1:])} images, expected 28x28")
@@ -106,6 +116,7 @@ def train_valid_split(n:int=60000, # Number of items to split
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return perm[n_valid:], perm[:n_valid]
 
+# %% ../nbs/00_data.ipynb #5d1a0c0e
 def kfold_splits(n:int, # Number of items to split
                  n_folds:int=4, # Number of folds
                  seed:int=0, # Seed of the shuffle
@@ -116,11 +127,27 @@ def kfold_splits(n:int, # Number of items to split
     kf = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
     return [(torch.from_numpy(t), torch.from_numpy(v)) for t, v in kf.split(np.zeros(n))]
 
+# %% ../nbs/00_data.ipynb #ce1c6154
+def mnist_splits(data:MNISTData|None=None, # Loaded MNIST; `None` to load the bundled copy
+                 n_valid:int=12000, # Validation images taken from the 60,000 training images
+                 seed:int=17, # Seed of the train/validation split
+                 n_train:int|None=None, # Keep only the first `n_train` training images after the split (for quick runs)
+                ):
+    "The reference's train / validation / test images and labels, as a dict of tensors"
+    data = load_mnist() if data is None else data
+    trn, val = train_valid_split(len(data.x_train), n_valid, seed)
+    if n_train is not None:
+        if not isinstance(n_train, int) or not 1 <= n_train <= len(trn): raise ValueError(f"n_train must lie in 1..{len(trn)}, got {n_train}")
+        trn = trn[:n_train]
+    return dict(x_train=data.x_train[trn], y_train=data.y_train[trn], x_valid=data.x_train[val], y_valid=data.y_train[val],
+                x_test=data.x_test, y_test=data.y_test)
+
 # %% ../nbs/00_data.ipynb #0d77f4b1
 class TensorImageGray(TensorImageBW):
     "A single-channel float image in [0, 1] (the clean target of a reconstruction task)"
     _show_args = {'cmap': 'gray', 'vmin': 0., 'vmax': 1.}
 
+# %% ../nbs/00_data.ipynb #5d1a0c16
 class TensorImageInput(TensorImageGray):
     "A single-channel float image given to a model as input: the only type corruptions touch"
 
@@ -130,8 +157,13 @@ def _as_images(x, name):
     if x.ndim != 3 or x.shape[1:] != (28, 28): raise ValueError(f"{name} must be a [N, 28, 28] tensor, got shape {tuple(x.shape)}")
     return x
 
-def _to_float(x): return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+# %% ../nbs/00_data.ipynb #5d1a0c1b
+def to_float_images(x:torch.Tensor, # Images, uint8 in 0..255 or float in [0, 1]
+                   ) -> torch.Tensor:
+    "`x` as float32 in [0, 1]: uint8 pixels divided by 255, float images as they are"
+    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
 
+# %% ../nbs/00_data.ipynb #5d1a0c1f
 class ReconstructionDataset:
     "Images held in memory, served as `(TensorImageInput, TensorImageGray)` pairs, one at a time or a batch at once"
     def __init__(self,
@@ -148,8 +180,8 @@ class ReconstructionDataset:
     def __len__(self): return len(self.images)
     def batch(self, idxs):
         "The pair `(input, target)` for the items at `idxs`, each `[len(idxs), 1, 28, 28]`"
-        y = _to_float(self.images[idxs]).unsqueeze(1)
-        x = y if self.inputs is None else _to_float(self.inputs[idxs]).unsqueeze(1)
+        y = to_float_images(self.images[idxs]).unsqueeze(1)
+        x = y if self.inputs is None else to_float_images(self.inputs[idxs]).unsqueeze(1)
         return TensorImageInput(x), TensorImageGray(y)
     def __getitem__(self, i):
         x, y = self.batch(torch.tensor([i]))
@@ -186,30 +218,15 @@ def reconstruction_dls(train_images:torch.Tensor, # Training images, `[N, 28, 28
                        valid_inputs:torch.Tensor|None=None, # Fixed inputs for the validation set (e.g. a corrupted copy)
                        valid_batch_tfms=None, # Transforms applied to each validation batch
                        train_labels=None, valid_labels=None, # Digit labels, kept in the datasets
-                       device=None, # Device of the batches; `None` for fastai's default (the GPU when there is one)
+                       device=None, # Device of the batches; `None` for the GPU when there is one (`resolve_device`)
                        shuffle:bool=True, # Shuffle the training set each epoch
                        **kwargs # Passed to `ReconstructionDL`
                       ) -> ReconstructionDataLoaders:
     "fastai `DataLoaders` for reconstruction: the target is the clean image, the input the image or a corruption of it"
     if not isinstance(bs, int) or bs < 1: raise ValueError(f"bs (batch size) must be an integer of at least 1, got {bs}")
-    device = default_device() if device is None else device
+    device = resolve_device(device)
     trn = ReconstructionDataset(train_images, labels=train_labels, split_idx=0)
     val = ReconstructionDataset(valid_images, valid_inputs, valid_labels, split_idx=1)
     return ReconstructionDataLoaders(
         ReconstructionDL(trn, bs=bs, shuffle=shuffle, drop_last=False, after_batch=batch_tfms, device=device, **kwargs),
         ReconstructionDL(val, bs=bs, after_batch=valid_batch_tfms, device=device, **kwargs), device=device)
-
-# %% ../nbs/00_data.ipynb #ce1c6154
-def mnist_splits(data:MNISTData|None=None, # Loaded MNIST; `None` to load the bundled copy
-                 n_valid:int=12000, # Validation images taken from the 60,000 training images
-                 seed:int=17, # Seed of the train/validation split
-                 n_train:int|None=None, # Keep only the first `n_train` training images after the split (for quick runs)
-                ):
-    "The reference's train / validation / test images and labels, as a dict of tensors"
-    data = load_mnist() if data is None else data
-    trn, val = train_valid_split(len(data.x_train), n_valid, seed)
-    if n_train is not None:
-        if not isinstance(n_train, int) or not 1 <= n_train <= len(trn): raise ValueError(f"n_train must lie in 1..{len(trn)}, got {n_train}")
-        trn = trn[:n_train]
-    return dict(x_train=data.x_train[trn], y_train=data.y_train[trn], x_valid=data.x_train[val], y_valid=data.y_train[val],
-                x_test=data.x_test, y_test=data.y_test)

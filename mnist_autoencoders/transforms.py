@@ -4,17 +4,15 @@
 
 # %% ../nbs/01_transforms.ipynb #b04d3829
 from __future__ import annotations
-import warnings
 import torch
-warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+from torchvision.transforms.v2.functional import gaussian_noise
 from fastcore.basics import store_attr
 from fasttransform import Transform
-from .data import (TensorImageInput, TensorImageGray, MNISTData, mnist_splits, reconstruction_dls,
-                                      _to_float)
+from .reference import KINDS, OCCLUSION_SIZES
+from .data import TensorImageInput, MNISTData, mnist_splits, reconstruction_dls, to_float_images
 
 # %% auto #0
-__all__ = ['KINDS', 'GaussianNoise', 'Occlusion', 'RandomCorruption', 'reference_corruption', 'corrupt', 'show_corruptions',
-           'mnist_dls']
+__all__ = ['GaussianNoise', 'Occlusion', 'RandomCorruption', 'reference_corruption', 'corrupt', 'show_corruptions', 'mnist_dls']
 
 # %% ../nbs/01_transforms.ipynb #c46b1242
 def _check_images(x):
@@ -33,7 +31,8 @@ class GaussianNoise(Transform):
         super().__init__(); store_attr()
     def encodes(self, x:TensorImageInput):
         _check_images(x)
-        res = x + torch.randn(x.shape, device=x.device, dtype=x.dtype) * self.std + self.mean
+        # torchvision's noise with mean 0, then `mean`: x + (mean + n*std), torchvision's sum, rounds differently from ours
+        res = gaussian_noise(x, sigma=self.std, clip=False) + self.mean
         return res.clamp_(0., 1.) if self.clip else res
     def __repr__(self): return f"GaussianNoise(mean={self.mean}, std={self.std}, clip={self.clip})"
 
@@ -43,7 +42,7 @@ class Occlusion(Transform):
     order = 10
     max_size = 28
     def __init__(self,
-                 size:int|tuple[int, int]=(5, 13), # Side of the square, or an inclusive range to draw it from
+                 size:int|tuple[int, int]=OCCLUSION_SIZES, # Side of the square, or an inclusive range to draw it from
                  per_image:bool=True, # Draw the size for every image; `False` draws one size per call
                 ):
         lo, hi = (size, size) if isinstance(size, int) else tuple(size)
@@ -91,9 +90,10 @@ class RandomCorruption(Transform):
         return res if x.ndim == 4 else res[0]
     def __repr__(self): return f"RandomCorruption({self.tfms}, p={self.p})"
 
+# %% ../nbs/01_transforms.ipynb #7b2e0c05
 def reference_corruption() -> RandomCorruption:
     "The reference's denoising input: Gaussian noise (std 0.5) or an occlusion (size 5..13), probability 0.5 each"
-    return RandomCorruption([GaussianNoise(0., 0.5), Occlusion((5, 13))], p=[0.5, 0.5])
+    return RandomCorruption([GaussianNoise(0., 0.5), Occlusion(OCCLUSION_SIZES)], p=[0.5, 0.5])
 
 # %% ../nbs/01_transforms.ipynb #3eabd3a9
 def corrupt(images:torch.Tensor, # Images `[N, 28, 28]`, uint8 in 0..255 or float in [0, 1]
@@ -103,7 +103,7 @@ def corrupt(images:torch.Tensor, # Images `[N, 28, 28]`, uint8 in 0..255 or floa
     "A corrupted float copy `[N, 28, 28]` of `images`, the same for the same `seed`"
     images = torch.as_tensor(images)
     if images.ndim != 3: raise ValueError(f"images must be a [N, H, W] tensor, got shape {tuple(images.shape)}")
-    x = TensorImageInput(_to_float(images).unsqueeze(1))
+    x = TensorImageInput(to_float_images(images).unsqueeze(1))
     devices = [images.device] if images.device.type == 'cuda' else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
@@ -115,7 +115,7 @@ def show_corruptions(images:torch.Tensor, # Clean images `[N, 28, 28]`
                      n:int=4, # Rows (images) to show
                      figsize=None):
     "A figure with the clean images in the first column and each corrupted copy in the next ones"
-    cols = {'original': _to_float(torch.as_tensor(images))} | dict(corrupted)
+    cols = {'original': to_float_images(torch.as_tensor(images))} | dict(corrupted)
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(n, len(cols), figsize=figsize or (1.6*len(cols), 1.6*n), squeeze=False)
     for j, (title, ims) in enumerate(cols.items()):
@@ -126,8 +126,6 @@ def show_corruptions(images:torch.Tensor, # Clean images `[N, 28, 28]`
     return fig
 
 # %% ../nbs/01_transforms.ipynb #1ba3cc52
-KINDS = ('ae', 'dae', 'vae')
-
 def mnist_dls(kind:str='ae', # 'ae' (autoencoder), 'dae' (denoising autoencoder) or 'vae' (variational autoencoder)
               bs:int=512, # Batch size
               data:MNISTData|None=None, # Loaded MNIST; `None` to load the bundled copy

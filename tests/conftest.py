@@ -11,6 +11,12 @@ def script(name):
     p = BIN/name
     return str(p) if p.exists() else shutil.which(name) or name
 
+@pytest.fixture(scope='session')
+def mnist():
+    "The bundled MNIST, loaded once per test process"
+    from mnist_autoencoders.data import load_mnist
+    return load_mnist()
+
 @pytest.fixture
 def repo_copy(tmp_path):
     "A copy of the project's sources (pyproject, notebooks, package) in a temporary folder"

@@ -12,12 +12,12 @@ def test_help_lists_commands():
 def test_train_help_describes_every_option():
     res = run('train', '--help')
     assert res.returncode == 0
-    for opt in ('--kind', '--latent', '--epochs', '--lr', '--wd', '--bs', '--seed', '--n-train', '--early-stop',
+    for opt in ('--kind', '--n-latent', '--epochs', '--lr', '--wd', '--bs', '--seed', '--n-train', '--early-stop',
                 '--one-cycle', '--out', '--device', '--quiet'):
         line = next(l for l in res.stdout.splitlines() if l.strip().startswith(opt + ' ') or l.strip() == opt or l.strip().startswith(opt + '  '))
         assert len(line.split(opt, 1)[1].strip()) > 10, f"{opt} has no description"
 
-def test_short_run_writes_outputs(tmp_path):
+def test_short_run_writes_outputs(tmp_path, mnist):
     out = tmp_path/'dae'
     res = run('train', '--kind', 'dae', '--epochs', '1', '--n-train', '1024', '--device', 'cpu', '--quiet', '--out', out)
     assert res.returncode == 0, res.stderr
@@ -27,19 +27,19 @@ def test_short_run_writes_outputs(tmp_path):
     for k in ('python', 'torch', 'fastai', 'device', 'cpu_count'): assert k in rec['environment']
     assert rec['wall_time_s'] > 0 and 0 < rec['test']['mse'] < 1
     from fastai.learner import load_learner
-    from mnist_autoencoders.learner import load_weights
-    from mnist_autoencoders.data import load_mnist
-    x = load_mnist().x_test[:64]
+    from mnist_autoencoders.learner import load_model
+    x = mnist.x_test[:64]
     learn = load_learner(out/'model.pkl', cpu=True)
-    model = load_weights(out/'weights.pth')
+    model = load_model(out/'weights.pth', 'cpu')
     p1 = learn.get_preds(dl=learn.dls.test_dl(x))[0]
     with torch.no_grad(): p2 = model(x.float().div(255).unsqueeze(1))
     assert torch.allclose(p1, p2, atol=1e-6)
 
 @pytest.mark.parametrize('args, msg', [
-    (('--lr', '-1'), 'lr must be > 0, got -1.0'),
-    (('--wd', '-0.1'), 'wd must be >= 0, got -0.1'),
-    (('--latent', '0'), 'n_latent must be an integer >= 1, got 0'),
+    (('--lr', '-1'), 'lr must be a finite number > 0, got -1.0'),
+    (('--lr', 'inf'), 'lr must be a finite number > 0, got inf'),
+    (('--wd', '-0.1'), 'wd must be a finite number >= 0, got -0.1'),
+    (('--n-latent', '0'), 'n_latent must be an integer >= 1, got 0'),
     (('--epochs', '0'), 'epochs must be an integer >= 1, got 0'),
     (('--bs', '0'), 'bs must be an integer >= 1, got 0'),
     (('--kind', 'gan'), "kind must be one of ('ae', 'dae', 'vae'), got 'gan'"),

@@ -3,7 +3,8 @@ import json, os, signal, subprocess, time
 from pathlib import Path
 import pytest
 from conftest import ROOT, script
-from mnist_autoencoders.reproduce import STAGES, REPORT
+from mnist_autoencoders.reference import REPORT
+from mnist_autoencoders.reproduce import STAGES
 
 ENV = dict(os.environ)   # one torch thread under the two test workers (conftest.py)
 
@@ -63,4 +64,4 @@ def test_bad_preset_and_other_configuration(tmp_path):
     assert not (tmp_path/'x').exists()
     (tmp_path/'y').mkdir(); (tmp_path/'y'/'config.json').write_text(json.dumps({'preset': 'paper'}))
     res = run(tmp_path/'y')
-    assert res.returncode != 0 and 'holds a reproduction with another configuration' in res.stderr
+    assert res.returncode != 0 and 'holds a reproduction with other settings (n_train None recorded, 12000 requested' in res.stderr

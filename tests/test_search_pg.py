@@ -47,7 +47,10 @@ def trials(url, study):
     try: return optuna.load_study(study_name=study, storage=storage).get_trials()
     finally: storage.engine.dispose()
 
-def pair(t): return (t.params['lr'], t.params['wd'])
+def pair(t):
+    "A trial's (lr, wd): its parameters, or those it was queued with (a trial killed before it asked for them has none)"
+    p = t.params or t.system_attrs['fixed_params']
+    return (p['lr'], p['wd'])
 
 def finish(p, timeout=240):
     out, err = p.communicate(timeout=timeout)
@@ -96,7 +99,7 @@ def test_killed_worker_is_resumed(pg_url, tmp_path):
     retry = [t for t in ts if t.system_attrs.get('failed_trial') == killed[0]]
     assert len(retry) == 1 and retry[0].state == TrialState.COMPLETE and pair(retry[0]) == pair(ts[killed[0]])   # ... was retried
     assert len(ts) == N + 1                                                   # nothing else
-    for t in ts:                                                              # what finished before the kill was not run again
-        if t.number in before: assert (t.datetime_complete, t.user_attrs['wall_time_s']) == before[t.number]
+    after = {t.number: (t.datetime_complete, t.user_attrs['wall_time_s']) for t in ts if t.number in before}
+    assert after == before                                                    # what finished before the kill was not run again
     rec = json.loads((tmp_path/'w2'/'search.json').read_text())
     assert rec['finished'] and rec['trials_run_here'] == N - len(before) and rec['counts']['FAIL'] == 1

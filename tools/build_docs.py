@@ -134,6 +134,7 @@ def _relurl(target_doc:str, from_doc:str) -> str:
 
 _re_link = re.compile(r'(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*([^)\s]+)((?:\s+"[^"]*")?)\s*\)', re.S)
 _re_href = re.compile(r'''(href=)(["'])([^"']+)\2''')
+_re_img = re.compile(r'(!\[[^\]]*\]\(\s*)([^)\s]+)([^)]*\))')
 
 class LinkFixer:
     "Turns nbdev's site-absolute links and links to notebooks into links relative to the page; records dangling ones"
@@ -143,6 +144,7 @@ class LinkFixer:
         self.nbdev_names = nbdev_names or {}   # nbdev's page name -> docname
         self.nbs = Path(nbs).resolve()
         self.dangling = []   # (page, target)
+        self.assets = {}     # a picture of the repository outside nbs/ (results/...) -> where it goes in the site's sources
 
     def target(self, url:str, src:Path, doc:str):
         "New URL for `url` written in notebook `src` (page `doc`): str, None to unlink, or the url unchanged"
@@ -164,6 +166,14 @@ class LinkFixer:
         self.dangling.append((doc, url))
         return None
 
+    def asset(self, url:str, src:Path, doc:str) -> str:
+        "URL in the site of a picture that notebook `src` shows by a relative path outside nbs/ (the recorded results)"
+        if re.match(r'^[a-z][a-z0-9+.-]*:', url, re.I) or url.startswith(('#', '/')): return url
+        p = (src.parent/url).resolve()
+        if p.is_relative_to(self.nbs) or not p.is_relative_to(ROOT) or not p.is_file(): return url
+        self.assets[p] = rel = Path('repo')/p.relative_to(ROOT)
+        return os.path.relpath(rel.as_posix(), os.path.dirname(doc) or '.').replace(os.sep, '/')
+
     def markdown(self, text:str, src:Path, doc:str) -> str:
         "`text` with its markdown links and HTML hrefs fixed; a link to a page that does not exist keeps only its text"
         def sub(m):
@@ -172,6 +182,7 @@ class LinkFixer:
         def sub_href(m):
             t = self.target(m.group(3), src, doc)
             return f'{m.group(1)}{m.group(2)}{"#" if t is None else t}{m.group(2)}'
+        text = _re_img.sub(lambda m: m.group(1) + self.asset(m.group(2), src, doc) + m.group(3), text)
         return _re_href.sub(sub_href, _re_link.sub(sub, text))
 
 _re_sd_source = re.compile(r'^\[source\]\(([^)]*)\)(\{[^}]*\})?\s*$', re.M)
@@ -365,6 +376,11 @@ def build_sources(proc:Path, nbs:Path=NBS, results:Path=RESULTS, docs:Path=DOCS,
             if not dst.exists() or dst.stat().st_mtime < f.stat().st_mtime:
                 dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dst)
             wanted.add(dst)
+    for f, rel in links.assets.items():   # pictures of results/ that notebooks link: copied under repo/
+        dst = src_dir/rel
+        if not dst.exists() or dst.stat().st_mtime < f.stat().st_mtime:
+            dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dst)
+        wanted.add(dst)
     for f in docs.glob('*.md'):
         _write_if_changed(src_dir/f.name, f.read_text()); wanted.add(src_dir/f.name)
     res = results_page.write_results_page(results, src_dir,
