@@ -6,16 +6,14 @@
 __all__ = ['reference_should_stop', 'ReferenceEarlyStopping', 'StopOnNaN', 'SaveBestModel', 'CSVHistory']
 
 # %% ../nbs/02b_callbacks.ipynb #6cb0a002
-import io, warnings
-from contextlib import nullcontext, redirect_stdout
-from pathlib import Path
+import warnings
 import numpy as np
 import torch
 from . import config  # first: it imports fastai with fastai's import warning filtered
 from fastcore.basics import store_attr
 from fastcore.meta import delegates
 from fastai.callback.core import Callback, CancelFitException
-from fastai.callback.tracker import TrackerCallback, SaveModelCallback
+from fastai.callback.tracker import TrackerCallback
 from fastai.callback.progress import CSVLogger
 
 # %% ../nbs/02b_callbacks.ipynb #6bfdd148
@@ -80,24 +78,38 @@ class StopOnNaN(Callback):
         raise CancelFitException()
 
 # %% ../nbs/02b_callbacks.ipynb #62f236ec
-@delegates(SaveModelCallback)
-class SaveBestModel(SaveModelCallback):
-    "fastai's `SaveModelCallback`, quiet unless `verbose`, that only reloads weights it did save"
+@delegates(TrackerCallback)
+class SaveBestModel(TrackerCallback):
+    "Keep a copy in memory of the weights whenever `monitor` improves and load the best at the end of `fit`; quiet unless `verbose`"
+    order = TrackerCallback.order+1   # where fastai's `SaveModelCallback` runs: before the early stopping
     def __init__(self,
         monitor='valid_loss', # value (a loss or a metric) being monitored
-        fname='model', # name of the saved weights, in `learn.path/learn.model_dir`
+        fname=None, # ignored (nothing is written): kept so that calls made for fastai's `SaveModelCallback` still work
         verbose:bool=False, # print a line whenever the monitored value improves
         **kwargs
     ):
-        super().__init__(monitor=monitor, fname=fname, **kwargs); self.verbose = verbose
+        super().__init__(monitor=monitor, **kwargs)
+        store_attr('fname,verbose'); self.best_state,self.best_epoch = None,None
+
+    def before_fit(self):
+        "Forget the copy from an earlier `fit` (unless `reset_on_fit` is False)"
+        super().before_fit()
+        if self.reset_on_fit: self.best_state,self.best_epoch = None,None
 
     def after_epoch(self):
-        "fastai's `after_epoch`, whose 'Better model found' line is shown only when `verbose`"
-        with nullcontext() if self.verbose else redirect_stdout(io.StringIO()): super().after_epoch()
+        "Copy the weights if the monitored value improved"
+        super().after_epoch()
+        if not self.new_best: return
+        if self.verbose: print(f'Better model found at epoch {self.epoch} with {self.monitor} value: {self.best}.')
+        self.best_state = {k: v.detach().clone() for k,v in self.learn.model.state_dict().items()}
+        self.best_epoch = self.epoch
 
-    def after_fit(self, **kwargs):
-        "fastai's `after_fit` (load the best weights), once weights were saved"
-        if self.last_saved_path is not None and Path(self.last_saved_path).exists(): super().after_fit(**kwargs)
+    def after_fit(self):
+        "Load the best weights, if a copy was made"
+        super().after_fit()
+        if self.best_state is not None: self.learn.model.load_state_dict(self.best_state)
+
+    def __getstate__(self): return {**self.__dict__, 'best_state': None}   # the copy is not pickled
 
 # %% ../nbs/02b_callbacks.ipynb #6cb0a010
 class CSVHistory(CSVLogger):

@@ -13,7 +13,7 @@ def test_train_help_describes_every_option():
     res = run('train', '--help')
     assert res.returncode == 0
     for opt in ('--kind', '--n-latent', '--epochs', '--lr', '--wd', '--bs', '--seed', '--n-train', '--early-stop',
-                '--one-cycle', '--out', '--device', '--quiet'):
+                '--one-cycle', '--out', '--device', '--quiet', '--silent'):
         line = next(l for l in res.stdout.splitlines() if l.strip().startswith(opt + ' ') or l.strip() == opt or l.strip().startswith(opt + '  '))
         assert len(line.split(opt, 1)[1].strip()) > 10, f"{opt} has no description"
 
@@ -60,3 +60,18 @@ def test_unwritable_output_folder(tmp_path):
 def test_unknown_command():
     res = run('fly')
     assert res.returncode != 0 and "unknown command 'fly'" in res.stderr
+
+def test_output_to_a_file_is_plain_lines(tmp_path):
+    "Output going to a file (not a terminal): one line per epoch, no carriage return; --silent prints nothing"
+    log = tmp_path/'train.log'
+    with open(log, 'w') as f:
+        res = subprocess.run([script('mnist-ae'), 'train', '--epochs', '2', '--n-train', '1024', '--bs', '128', '--device', 'cpu',
+                              '--out', str(tmp_path/'run')], stdout=f, stderr=subprocess.PIPE, text=True)
+    assert res.returncode == 0, res.stderr
+    text = log.read_text()
+    assert '\r' not in text and '\r' not in res.stderr
+    assert sum(l.startswith('epoch ') for l in text.splitlines()) == 2, text
+    assert 'Gaussian noise 0.2' in text and f"wrote {tmp_path/'run'}/summary.json" in text
+    res = run('train', '--epochs', '1', '--n-train', '512', '--device', 'cpu', '--silent', '--out', tmp_path/'silent')
+    assert res.returncode == 0 and res.stdout == '', res.stdout
+    assert (tmp_path/'silent'/'summary.json').is_file()

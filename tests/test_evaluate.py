@@ -18,16 +18,15 @@ def recorded():
 
 def table_rows(out): return [l.split() for l in out.splitlines() if l.split() and l.split()[0] in ('original', 'Gaussian', 'occlusion')]
 
-def test_evaluate_weights_and_exported_learner_agree(recorded, tmp_path):
+def test_evaluate_weights_and_exported_learner_agree(recorded, tmp_path, mnist):
     "The recorded weights, and the same model exported as a Learner pickle, print the same table"
     res = mnist_ae('evaluate', recorded, '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu')
     assert res.returncode == 0, res.stderr
     assert '10,000 test images, seed 2' in res.stdout and 'a square per image' in res.stdout
     summary = json.loads((recorded.parent/'summary.json').read_text())
     assert table_rows(res.stdout)[0][-1] == f"{summary['test']['mse']:.4f}"         # the clean set is the run's own number
-    from mnist_autoencoders.data import load_mnist
     from mnist_autoencoders.learner import autoencoder_learner, load_model
-    learn = autoencoder_learner('ae', data=load_mnist(), n_train=512, device='cpu', path=tmp_path, model=load_model(recorded, 'cpu'))
+    learn = autoencoder_learner('ae', data=mnist, n_train=512, device='cpu', path=tmp_path, model=load_model(recorded, 'cpu'))
     learn.export(tmp_path/'model.pkl')
     res2 = mnist_ae('evaluate', tmp_path/'model.pkl', '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu')
     assert res2.returncode == 0, res2.stderr

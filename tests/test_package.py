@@ -15,13 +15,12 @@ def test_acceptance_command():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "torch.Size([60000, 28, 28]) torch.Size([10000, 28, 28])"
 
-def test_loads_torchvision_layout_uncompressed(tmp_path):
+def test_loads_torchvision_layout_uncompressed(tmp_path, mnist):
     "A folder of uncompressed IDX files (torchvision's layout after extraction) loads and passes the md5 check"
     import gzip
     for n in MNIST_FILES: (tmp_path/n).write_bytes(gzip.decompress((bundled_mnist_path()/f'{n}.gz').read_bytes()))
     d = load_mnist(tmp_path, verify=True)
-    ref = load_mnist()
-    assert (d.x_test == ref.x_test).all() and (d.y_train == ref.y_train).all()
+    assert (d.x_test == mnist.x_test).all() and (d.y_train == mnist.y_train).all()
 
 def test_corrupt_bundled_copy_is_caught(tmp_path):
     "A flipped byte in a copy of the data fails the checksum with the file named"

@@ -15,16 +15,16 @@ def run(out, *extra, timeout=900):
 def stage_records(out): return {p.stem: p.read_text() for p in (out/'stages').glob('*.json')}
 
 def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
-    out = tmp_path/'quick'
-    p = subprocess.Popen([script('mnist-ae'), 'reproduce', '--preset', 'quick', '--out', str(out), '--quiet'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    out, log = tmp_path/'quick', (tmp_path/'first.log').open('w')
+    p = subprocess.Popen([script('mnist-ae'), 'reproduce', '--preset', 'quick', '--out', str(out)],   # its output goes to a file
+                         stdout=log, stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.time() + 600
     while not (out/'stages'/'search.json').exists():          # kill it once the search is recorded, inside the next stage
         assert p.poll() is None, f"the run ended before it could be killed:\n{p.stderr.read()[-3000:]}"
         assert time.time() < deadline, 'the search stage did not finish in 10 minutes'
         time.sleep(0.2)
     time.sleep(3)
-    os.kill(p.pid, signal.SIGKILL); p.wait()
+    os.kill(p.pid, signal.SIGKILL); p.wait(); log.close()
     before = stage_records(out)
     assert {'data', 'search'} <= set(before) and len(before) < len(STAGES)
 
@@ -51,12 +51,19 @@ def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
     assert rec['results']['search']['best']['lr'] in (1e-3, 4e-3, 1e-2)
     assert rec['environment']['torch'] and all(v['wall_time_s'] > 0 for v in rec['stages'].values())
     assert 'AE original' in res.stdout and 'done earlier' in res.stdout and 'ran now' in res.stdout
+    first = (tmp_path/'first.log').read_text()                        # output to a file or a pipe: plain lines, small
+    assert '[reproduce] stage 1/9 data' in first and '[reproduce] stage 3/9 ae' in res.stdout + first
+    assert '\r' not in first + res.stdout + res.stderr, 'carriage returns in the output'
+    assert len((first + res.stdout).encode()) < 20_000, len((first + res.stdout).encode())
+    assert 'epoch 0  train_loss' in first + res.stdout                 # one plain line per epoch
 
-    res2 = run(out)                                                   # a second run trains nothing and reprints the summary
+    res2 = run(out, '--quiet')                                        # a second run trains nothing and reprints the summary
     assert res2.returncode == 0, res2.stderr[-3000:]
     assert stage_records(out) == after
     assert 'ran now' not in res2.stdout and res2.stdout.count('done earlier') == len(STAGES)
-    assert 'AE original' in res2.stdout
+    assert 'AE original' in res2.stdout and 'results.json' in res2.stdout and '[reproduce]' not in res2.stdout
+    res3 = run(out, '--silent')
+    assert res3.returncode == 0 and res3.stdout == '', res3.stdout
 
 def test_bad_preset_and_other_configuration(tmp_path):
     res = run(tmp_path/'x', '--preset', 'huge')

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from mnist_autoencoders.search import search_lr_wd, plan_pairs
-from mnist_autoencoders.data import load_mnist
 from conftest import script
 
 SMALL = dict(lrs=[1e-3, 4e-3, 1e-2], wds=[1e-5, 1e-4], n_trials=3, n_folds=2, epochs=1, n_train=1200)
@@ -16,9 +15,6 @@ BEFORE = {'small': [(0.004, 0.0001, 0.1712888777256012, 0.2456686645746231), (0.
                     (0.001, 1e-05, 0.17328602075576782, 0.2483648955821991)],
           'quick': [(0.004, 0.0002, 0.06909390538930893, 0.0899057611823082), (0.01, 0.0002, 0.06856438517570496, 0.06685088574886322),
                     (0.001, 2e-05, 0.07917901128530502, 0.09981737285852432), (0.001, 0.0002, 0.09457580745220184, 0.11072935909032822)]}
-
-@pytest.fixture(scope='module')
-def mnist(): return load_mnist()
 
 @pytest.mark.parametrize('name, kw', [('small', SMALL), ('quick', QUICK)])
 def test_same_seed_same_pairs_and_fold_losses_as_before(name, kw, mnist, tmp_path):
