@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['reference_should_stop', 'ReferenceEarlyStopping', 'StopOnNaN', 'SaveBestModel', 'CSVHistory']
 
-# %% ../nbs/02b_callbacks.ipynb #6cb0a002
+# %% ../nbs/02b_callbacks.ipynb #93c5e74c
 import warnings
 import numpy as np
 import torch
@@ -16,13 +16,13 @@ from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.tracker import TrackerCallback
 from fastai.callback.progress import CSVLogger
 
-# %% ../nbs/02b_callbacks.ipynb #6bfdd148
+# %% ../nbs/02b_callbacks.ipynb #f5e17f31
 def _n_worse(losses, window, comp):
     "How many of the last `window` values of `losses` are worse than the one before"
     recent = losses[-window-1:]
     return sum(bool(comp(prev, cur)) for prev,cur in zip(recent[:-1], recent[1:]))
 
-# %% ../nbs/02b_callbacks.ipynb #1fed62f8
+# %% ../nbs/02b_callbacks.ipynb #a29be7d4
 def reference_should_stop(
     losses, # monitored values, one per epoch done so far
     start=10, # number of epochs that must be done before the rule can stop training
@@ -33,7 +33,7 @@ def reference_should_stop(
     "Whether training stops after `len(losses)` epochs: at least `min_worse` of the last `window` were worse than the one before"
     return len(losses) >= start and _n_worse(list(losses), window, comp) >= min_worse
 
-# %% ../nbs/02b_callbacks.ipynb #41a0a98a
+# %% ../nbs/02b_callbacks.ipynb #131eb523
 class ReferenceEarlyStopping(TrackerCallback):
     "Stop once `start` epochs are done and `monitor` got worse in at least `min_worse` of the last `window` epochs"
     order = TrackerCallback.order+3
@@ -62,7 +62,7 @@ class ReferenceEarlyStopping(TrackerCallback):
             print(f'{self.monitor} got worse in {n} of the last {self.window} epochs: stopping after epoch {self.epoch}')
             raise CancelFitException()
 
-# %% ../nbs/02b_callbacks.ipynb #c4e25b42
+# %% ../nbs/02b_callbacks.ipynb #d916ce71
 class StopOnNaN(Callback):
     "Warn and stop training at the first training batch whose loss is NaN or infinite, before its backward pass"
     order = -9
@@ -77,19 +77,18 @@ class StopOnNaN(Callback):
         warnings.warn(f'Training stopped: {self.stop_reason}. Try a lower learning rate.')
         raise CancelFitException()
 
-# %% ../nbs/02b_callbacks.ipynb #62f236ec
+# %% ../nbs/02b_callbacks.ipynb #c9fe67fa
 @delegates(TrackerCallback)
 class SaveBestModel(TrackerCallback):
     "Keep a copy in memory of the weights whenever `monitor` improves and load the best at the end of `fit`; quiet unless `verbose`"
     order = TrackerCallback.order+1   # where fastai's `SaveModelCallback` runs: before the early stopping
     def __init__(self,
         monitor='valid_loss', # value (a loss or a metric) being monitored
-        fname=None, # ignored (nothing is written): kept so that calls made for fastai's `SaveModelCallback` still work
         verbose:bool=False, # print a line whenever the monitored value improves
         **kwargs
     ):
         super().__init__(monitor=monitor, **kwargs)
-        store_attr('fname,verbose'); self.best_state,self.best_epoch = None,None
+        store_attr('verbose'); self.best_state,self.best_epoch = None,None
 
     def before_fit(self):
         "Forget the copy from an earlier `fit` (unless `reset_on_fit` is False)"
@@ -111,7 +110,7 @@ class SaveBestModel(TrackerCallback):
 
     def __getstate__(self): return {**self.__dict__, 'best_state': None}   # the copy is not pickled
 
-# %% ../nbs/02b_callbacks.ipynb #6cb0a010
+# %% ../nbs/02b_callbacks.ipynb #4a971a83
 class CSVHistory(CSVLogger):
     "fastai's `CSVLogger`, without its open file when pickled (so `learn.export()` works); it logs training only"
     _only_train_loop = True   # a validation would start the file again
