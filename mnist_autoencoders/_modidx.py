@@ -89,6 +89,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                            'mnist_autoencoders.config.read_json': ('config.html#read_json', 'mnist_autoencoders/config.py'),
                                            'mnist_autoencoders.config.resolve_device': ( 'config.html#resolve_device',
                                                                                          'mnist_autoencoders/config.py'),
+                                           'mnist_autoencoders.config.write_bytes': ( 'config.html#write_bytes',
+                                                                                      'mnist_autoencoders/config.py'),
                                            'mnist_autoencoders.config.write_json': ( 'config.html#write_json',
                                                                                      'mnist_autoencoders/config.py')},
             'mnist_autoencoders.data': { 'mnist_autoencoders.data.MNISTData': ('data.html#mnistdata', 'mnist_autoencoders/data.py'),

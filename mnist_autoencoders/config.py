@@ -19,8 +19,8 @@ with warnings.catch_warnings():
 from .reference import KINDS
 
 # %% auto #0
-__all__ = ['EARLY_STOPS', 'check_int', 'check_number', 'TrainConfig', 'check_same', 'json_safe', 'write_json', 'read_json',
-           'prepare_out', 'resolve_device', 'environment_info', 'cache_dir']
+__all__ = ['EARLY_STOPS', 'check_int', 'check_number', 'TrainConfig', 'check_same', 'json_safe', 'write_bytes', 'write_json',
+           'read_json', 'prepare_out', 'resolve_device', 'environment_info', 'cache_dir']
 
 # %% ../nbs/00b_config.ipynb #4b808a38
 def check_int(v, # The value
@@ -108,19 +108,27 @@ def json_safe(o):
     return o
 
 # %% ../nbs/00b_config.ipynb #d720df2f
-def write_json(fname:str|Path, # Where to write
-               obj, # What to write (see `json_safe`)
-              ) -> Path:
-    "Write `obj` as JSON to `fname` atomically: a temporary file beside it, then a rename"
+def write_bytes(fname:str|Path, # Where to write
+                data:bytes, # The whole content
+               ) -> Path:
+    """Write `data` to `fname` atomically: a temporary file beside it, flushed to disk, then renamed. A failure
+    (a full disk, a missing folder, no permission) leaves no file under either name and raises an `OSError` naming `fname`"""
     fname = Path(fname)
     tmp = fname.with_name(f'.{fname.name}.tmp')
     try:
-        tmp.write_text(json.dumps(json_safe(obj), indent=1))
+        with open(tmp, 'wb') as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, fname)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OSError(e.errno, f"{e.strerror} while writing {fname}") from e
+        raise OSError(e.errno, f"{e.strerror or e} while writing {fname}") from None
     return fname
+
+def write_json(fname:str|Path, # Where to write
+               obj, # What to write (see `json_safe`)
+              ) -> Path:
+    "Write `obj` as JSON to `fname` atomically (`write_bytes`)"
+    return write_bytes(fname, json.dumps(json_safe(obj), indent=1).encode())
 
 # %% ../nbs/00b_config.ipynb #42fc866e
 def read_json(fname:str|Path, # The record
