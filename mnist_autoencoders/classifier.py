@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 import torch
+import safetensors.torch
 from torch import nn
-from .config import (check_int, check_same, json_safe, write_json, read_json, prepare_out, resolve_device,
-                                       environment_info, cache_dir)
+from .config import (check_int, check_same, json_safe, write_bytes, write_json, read_json, prepare_out,
+                                       resolve_device, environment_info, cache_dir)
 from .data import MNISTData, load_mnist, mnist_splits, ReconstructionDL
 from .inference import as_float_images
 from fastai.data.core import DataLoaders
@@ -107,7 +108,20 @@ def train_classifier(data:MNISTData|None=None, # Loaded MNIST; `None` for the bu
     return clf, rec
 
 # %% ../nbs/06a_classifier.ipynb #bb0a21bc
-def get_classifier(cache:str|Path|None=None, # Folder of `classifier.pth` and `classifier.json`; `None` for `cache_dir('classifier')`
+def _read_classifier(fw:Path, cfg:dict) -> nn.Module:
+    "The `DigitClassifier` of `cfg` with the weights in `fw` (safetensors, or a legacy `.pth` read with `weights_only`)"
+    try:
+        if fw.suffix == '.safetensors': sd = safetensors.torch.load(fw.read_bytes())
+        else: sd = torch.load(fw, map_location='cpu', weights_only=True)
+    except OSError: raise
+    except Exception as e: raise ValueError(f"{fw} is not a weights file: {type(e).__name__}: {e}: delete it to train again") from e
+    clf = DigitClassifier(cfg['n_features'], tuple(cfg['chs']))
+    try: clf.load_state_dict(sd)
+    except (RuntimeError, TypeError, AttributeError) as e:
+        raise ValueError(f"{fw} does not hold the weights of this classifier: {e}: delete it to train again") from e
+    return clf
+
+def get_classifier(cache:str|Path|None=None, # Folder of `classifier.safetensors` and `.json`; `None` for `cache_dir('classifier')`
                    data:MNISTData|None=None, # Loaded MNIST, used only when training
                    retrain:bool=False, # Train and overwrite the cache even if it holds a classifier
                    device=None, # Where the classifier goes (and trains); `None`: the GPU when there is one, else the CPU
@@ -116,19 +130,21 @@ def get_classifier(cache:str|Path|None=None, # Folder of `classifier.pth` and `c
                   ) -> nn.Module:
     "The digit classifier cached in `cache`, trained (and cached) first if it is not there; its record is `.record`"
     cache = cache_dir('classifier') if cache is None else Path(cache)
-    fw, fj = cache/'classifier.pth', cache/'classifier.json'
+    fj = cache/'classifier.json'
+    fw = next((f for f in (cache/'classifier.safetensors', cache/'classifier.pth') if f.is_file()), None)
     cfg, device = _classifier_config(config), resolve_device(device)
-    if not retrain and fw.is_file() and fj.is_file():
+    if not retrain and fw is not None and fj.is_file():
         rec = read_json(fj, 'classifier record')
         if not isinstance(rec, dict) or rec.get('format') != 'mnist_autoencoders.classifier/1':
             raise ValueError(f"{fj} is not a classifier record written by get_classifier")
         check_same(rec.get('config', {}), cfg, 'a classifier', cache)
-        clf = DigitClassifier(cfg['n_features'], tuple(cfg['chs']))
-        clf.load_state_dict(torch.load(fw, map_location='cpu', weights_only=True))
+        clf = _read_classifier(fw, cfg)
     else:
         clf, rec = train_classifier(data, device, progress, **config)
         prepare_out(cache)
-        torch.save({k: v.detach().cpu() for k, v in clf.state_dict().items()}, fw)
+        sd = {k: v.detach().cpu().contiguous() for k, v in clf.state_dict().items()}
+        write_bytes(cache/'classifier.safetensors', safetensors.torch.save(sd))
+        (cache/'classifier.pth').unlink(missing_ok=True)   # an earlier version's weights: not these
         write_json(fj, rec)
     clf.record = rec
     return clf.to(device).eval()

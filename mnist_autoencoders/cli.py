@@ -8,7 +8,7 @@ import importlib, sys
 from fastcore.script import call_parse, anno_parser, store_true
 
 # %% auto #0
-__all__ = ['COMMANDS', 'print_test_table', 'train', 'command', 'main']
+__all__ = ['COMMANDS', 'USAGE_ERRORS', 'print_test_table', 'train', 'command', 'run_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #31f580c5
 def print_test_table(summary:dict):
@@ -29,7 +29,7 @@ def train(kind:str='ae', # Model: 'ae' (autoencoder), 'dae' (denoising autoencod
           lr:float=4e-3, # Learning rate, > 0 (the report's best: 4e-3)
           wd:float=2e-5, # L2 weight decay, >= 0 (the report's best: 2e-5)
           bs:int=512, # Batch size, at least 1
-          seed:int=17, # Seed of the initialisation, the batch order and the corruptions (the split is fixed)
+          seed:int=17, # Seed of the initialisation, the batch order and the corruptions, 0..4294967295 (the split is fixed)
           n_train:int=None, # Train on this many of the 48,000 training images (default: all)
           early_stop:str='reference', # 'reference' (8 worse epochs of the last 10), 'fastai' (patience 10) or 'none'
           one_cycle:store_true=False, # Use fastai's one-cycle schedule instead of a constant learning rate
@@ -42,11 +42,11 @@ def train(kind:str='ae', # Model: 'ae' (autoencoder), 'dae' (denoising autoencod
     from mnist_autoencoders.config import TrainConfig
     from mnist_autoencoders.learner import train_run
     cfg = TrainConfig(kind, n_latent, epochs, lr, wd, bs, seed, n_train, None if early_stop == 'none' else early_stop, one_cycle)
-    try: s = train_run(cfg, out, device, not (quiet or silent))
-    except ValueError as e: raise SystemExit(f"mnist-ae train: error: {e}")
+    if not out.strip(): raise ValueError(f"out must be the name of a folder, got {out!r}")   # Path('') would be the current folder
+    s = train_run(cfg, out, device, not (quiet or silent))   # bad settings: a ValueError that `main` reports
     if silent: return
     print_test_table(s)
-    print(f"\nwrote {out}/summary.json, model.pkl, weights.pth, history.csv")
+    print(f"\nwrote {out}/summary.json, weights.safetensors, weights.json, history.csv")
 
 # %% ../nbs/10_cli.ipynb #0fc0bf8d
 COMMANDS = {'train': 'cli:train', 'search': 'search:search',      # name -> 'module:function', imported only when used
@@ -60,8 +60,29 @@ def command(name:str):
     return getattr(importlib.import_module(f'mnist_autoencoders.{mod}'), fn)
 
 # %% ../nbs/10_cli.ipynb #4b9ad941
+USAGE_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError)  # exit status 2; other OSErrors 1
+
+def _fail(cmd, msg, status):
+    "Print `msg` as one line `mnist-ae CMD: error: MSG` on stderr and exit with `status`"
+    for pre in (f'mnist-ae {cmd}: ', 'error: '): msg = msg.removeprefix(pre)   # a command's own message, said once
+    print(f"mnist-ae {cmd}: error: {' '.join(msg.split())}", file=sys.stderr)
+    raise SystemExit(status)
+
+def run_command(cmd:str, # The subcommand's name, for the message
+                f, # The function behind it
+                **kwargs # Its arguments
+               ):
+    "`f(**kwargs)`; bad input ends as one line `mnist-ae CMD: error: ...` on stderr and exit status 2 (1: the system failed)"
+    try: return f(**kwargs)
+    except USAGE_ERRORS as e: _fail(cmd, str(e), 2)
+    except OSError as e: _fail(cmd, str(e), 1)
+    except SystemExit as e:
+        if isinstance(e.code, str): _fail(cmd, e.code, 2)   # a command that words its own error
+        raise
+
+# %% ../nbs/10_cli.ipynb #f28634de
 def main(argv:list[str]|None=None):
-    "The `mnist-ae` command: dispatch to a subcommand"
+    "The `mnist-ae` command: dispatch to a subcommand (see `run_command` for how bad input ends)"
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ('-h', '--help'):
         print("usage: mnist-ae COMMAND [options]\n\nAutoencoders on MNIST with fastai. Commands:")
@@ -69,8 +90,10 @@ def main(argv:list[str]|None=None):
         print("\n`mnist-ae COMMAND --help` describes a command's options.")
         return 0 if argv else 2
     cmd, *rest = argv
-    if cmd not in COMMANDS: raise SystemExit(f"mnist-ae: unknown command {cmd!r}; choose from {', '.join(COMMANDS)}")
+    if cmd not in COMMANDS:
+        print(f"mnist-ae: error: unknown command {cmd!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
+        raise SystemExit(2)
     f = command(cmd)
-    args = vars(anno_parser(f, prog=f'mnist-ae {cmd}').parse_args(rest))
+    args = vars(anno_parser(f, prog=f'mnist-ae {cmd}').parse_args(rest))   # argparse reports a malformed option itself (status 2)
     args.pop('pdb', None); args.pop('xtra', None)
-    return f(**args)
+    return run_command(cmd, f, **args)

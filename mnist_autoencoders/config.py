@@ -19,8 +19,9 @@ with warnings.catch_warnings():
 from .reference import KINDS
 
 # %% auto #0
-__all__ = ['EARLY_STOPS', 'check_int', 'check_number', 'TrainConfig', 'check_same', 'json_safe', 'write_bytes', 'write_json',
-           'read_json', 'prepare_out', 'resolve_device', 'environment_info', 'cache_dir']
+__all__ = ['SEED_MAX', 'EARLY_STOPS', 'check_int', 'check_number', 'check_seed', 'TrainConfig', 'check_same', 'json_safe',
+           'write_bytes', 'write_json', 'read_json', 'save_figure', 'prepare_out', 'resolve_device', 'environment_info',
+           'cache_dir', 'results_path']
 
 # %% ../nbs/00b_config.ipynb #4b808a38
 def check_int(v, # The value
@@ -35,16 +36,29 @@ def check_int(v, # The value
     raise ValueError(f"{name} must be an integer{rng}, got {v!r}")
 
 # %% ../nbs/00b_config.ipynb #a5862e07
+def _finite(v) -> bool:
+    try: return math.isfinite(v)
+    except OverflowError: return False   # an int too large for a float
+
 def check_number(v, # The value
                  name:str, # The parameter's name, for the message
                  lo:float|None=None, # Smallest allowed value
                  lo_open:bool=False, # `v` must be strictly greater than `lo`
                 ) -> float:
     "`v` as a finite `float`, or a `ValueError` naming `name` when it is not a finite number (bools refused) above `lo`"
-    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and _finite(v)
     if ok and (lo is None or (v > lo if lo_open else v >= lo)): return float(v)
     rng = '' if lo is None else f" {'>' if lo_open else '>='} {lo:g}"
     raise ValueError(f"{name} must be a finite number{rng}, got {v!r}")
+
+# %% ../nbs/00b_config.ipynb #b00df66a
+SEED_MAX = 2**32 - 1  # the largest seed NumPy and scikit-learn take
+
+def check_seed(v, # The value
+               name:str='seed', # The parameter's name, for the message
+              ) -> int:
+    "`v` as an `int` in 0..`SEED_MAX`, or a `ValueError` naming `name`"
+    return check_int(v, name, 0, SEED_MAX)
 
 # %% ../nbs/00b_config.ipynb #175bc0ff
 EARLY_STOPS = ('reference', 'fastai', None)  # the report's rule, fastai's `EarlyStoppingCallback`, or none
@@ -69,7 +83,7 @@ class TrainConfig:
         if self.kind not in KINDS: raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         check_int(self.n_latent, 'n_latent', 1); check_int(self.epochs, 'epochs', 1); check_int(self.bs, 'bs', 1)
         check_number(self.lr, 'lr', 0, lo_open=True); check_number(self.wd, 'wd', 0); check_number(self.beta, 'beta', 0)
-        check_int(self.seed, 'seed')
+        check_seed(self.seed)
         if self.n_train is not None: check_int(self.n_train, 'n_train', 1, 48000)
         if self.early_stop not in EARLY_STOPS: raise ValueError(f"early_stop must be one of {EARLY_STOPS}, got {self.early_stop!r}")
         if not isinstance(self.one_cycle, bool): raise ValueError(f"one_cycle must be True or False, got {self.one_cycle!r}")
@@ -134,11 +148,25 @@ def write_json(fname:str|Path, # Where to write
 def read_json(fname:str|Path, # The record
               what:str='record', # What it holds, for the message
              ):
-    "The JSON in `fname`, or a `ValueError` naming the file when it is missing or damaged"
+    "The JSON in `fname`, or a `ValueError` naming the file when it is missing, a folder or damaged"
     fname = Path(fname)
     try: return json.loads(fname.read_text())
     except FileNotFoundError: raise ValueError(f"{fname}: no such {what}") from None
+    except IsADirectoryError: raise ValueError(f"{fname} is a folder, expected a {what} file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{fname} is not a valid {what} ({e}): delete it to redo it") from None
+
+# %% ../nbs/00b_config.ipynb #7713a2de
+def save_figure(fig, # A matplotlib figure; it is closed once saved
+                fname:str|Path, # Where to write the PNG
+                dpi:int=90, # Resolution
+                **kwargs # More arguments of `Figure.savefig` (e.g. `metadata`)
+               ) -> Path:
+    "Save `fig` as a PNG to `fname` atomically (`write_bytes`: never a truncated picture) and close it"
+    import io, matplotlib.pyplot as plt
+    buf = io.BytesIO()
+    try: fig.savefig(buf, format='png', dpi=dpi, **({'bbox_inches': 'tight'} | kwargs))
+    finally: plt.close(fig)
+    return write_bytes(fname, buf.getvalue())
 
 # %% ../nbs/00b_config.ipynb #303678be
 def prepare_out(out:str|Path) -> Path:
@@ -186,3 +214,25 @@ def cache_dir(sub:str|None=None, # A subfolder
     "The per-user cache folder (`$MNIST_AE_CACHE`, else `$XDG_CACHE_HOME/mnist_autoencoders` or `~/.cache/...`)"
     root = os.environ.get('MNIST_AE_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'mnist_autoencoders'
     return Path(root)/sub if sub else Path(root)
+
+# %% ../nbs/00b_config.ipynb #7f0841b6
+def results_path(*parts:str, # A path inside the results folder, e.g. 'paper', 'results.json'
+                ) -> Path:
+    """A file or folder of the recorded results: `$MNIST_AE_RESULTS`, else the `results/` folder of the repository
+    that holds the current folder (found by walking up to the folder with this project's `pyproject.toml`)"""
+    if root := os.environ.get('MNIST_AE_RESULTS'): base = Path(root)
+    else:
+        base = None
+        for d in (Path.cwd(), *Path.cwd().parents):
+            if (d/'results').is_dir() and 'name = "mnist_autoencoders"' in _read_text(d/'pyproject.toml'):
+                base = d/'results'; break
+        if base is None:
+            raise FileNotFoundError("The recorded results are the results/ folder of the mnist_autoencoders repository: run this "
+                                    "from inside a clone of it, or set MNIST_AE_RESULTS to that folder")
+    p = base.joinpath(*parts)
+    if not p.exists(): raise FileNotFoundError(f"No recorded result {p}")
+    return p
+
+def _read_text(f:Path) -> str:
+    try: return f.read_text()
+    except OSError: return ''

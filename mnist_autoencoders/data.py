@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from .config import resolve_device  # first: it imports fastai with fastai's import warning filtered
+from .config import resolve_device, check_int, check_seed  # first: it imports fastai with fastai's import warning filtered
 from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 from torchvision.datasets.utils import calculate_md5, check_integrity, extract_archive
 from fastcore.basics import store_attr
@@ -92,7 +92,10 @@ def load_mnist(root:str|Path|None=None, # Folder with the four IDX files; `None`
               ) -> MNISTData:
     "Load the MNIST training and test sets (or any 28x28 dataset in the same four IDX files) as uint8 tensors"
     bundled = root is None
+    if not (bundled or isinstance(root, (str, Path))): raise TypeError(f"root must be a folder (a str or Path) or None, got {type(root).__name__}")
+    if not (verify is None or isinstance(verify, bool)): raise ValueError(f"verify must be True, False or None, got {verify!r}")
     root = bundled_mnist_path() if bundled else Path(root)
+    if root.exists() and not root.is_dir(): raise NotADirectoryError(f"MNIST folder not found: {root} is a file, expected the folder holding the IDX files")
     if not root.is_dir(): raise FileNotFoundError(f"MNIST folder not found: {root}")
     if verify is None: verify = bundled
     ts = {}
@@ -112,7 +115,7 @@ def train_valid_split(n:int=60000, # Number of items to split
                       seed:int=17, # Seed of the permutation
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     "Random (train, valid) index tensors over `range(n)`, reproducible from `seed`"
-    if not 0 < n_valid < n: raise ValueError(f"n_valid must lie in 1..{n-1} (n={n}), got {n_valid}")
+    n = check_int(n, 'n', 2); n_valid = check_int(n_valid, 'n_valid', 1, n - 1); seed = check_seed(seed)
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return perm[n_valid:], perm[:n_valid]
 
@@ -122,7 +125,7 @@ def kfold_splits(n:int, # Number of items to split
                  seed:int=0, # Seed of the shuffle
                 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "`n_folds` shuffled (train, valid) index tensors over `range(n)`, as scikit-learn's `KFold`"
-    if not isinstance(n_folds, int) or n_folds < 2: raise ValueError(f"n_folds must be an integer of at least 2, got {n_folds}")
+    n, n_folds, seed = check_int(n, 'n', 2), check_int(n_folds, 'n_folds', 2), check_seed(seed)
     if n_folds > n: raise ValueError(f"n_folds={n_folds} is more than the {n} items to split")
     kf = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
     return [(torch.from_numpy(t), torch.from_numpy(v)) for t, v in kf.split(np.zeros(n))]
@@ -134,11 +137,11 @@ def mnist_splits(data:MNISTData|None=None, # Loaded MNIST; `None` to load the bu
                  n_train:int|None=None, # Keep only the first `n_train` training images after the split (for quick runs)
                 ):
     "The reference's train / validation / test images and labels, as a dict of tensors"
+    if not (data is None or isinstance(data, MNISTData)): raise TypeError(f"data must be an MNISTData (see load_mnist) or None, got {type(data).__name__}")
     data = load_mnist() if data is None else data
     trn, val = train_valid_split(len(data.x_train), n_valid, seed)
     if n_train is not None:
-        if not isinstance(n_train, int) or not 1 <= n_train <= len(trn): raise ValueError(f"n_train must lie in 1..{len(trn)}, got {n_train}")
-        trn = trn[:n_train]
+        trn = trn[:check_int(n_train, 'n_train', 1, len(trn))]
     return dict(x_train=data.x_train[trn], y_train=data.y_train[trn], x_valid=data.x_train[val], y_valid=data.y_train[val],
                 x_test=data.x_test, y_test=data.y_test)
 
@@ -152,16 +155,36 @@ class TensorImageInput(TensorImageGray):
     "A single-channel float image given to a model as input: the only type corruptions touch"
 
 # %% ../nbs/00_data.ipynb #20e4f344
-def _as_images(x, name):
-    x = torch.as_tensor(x)
+def _check_pixels(x, name, bounded=True):
+    "Raise a `ValueError` naming `name` unless `x` holds uint8 pixels or finite floats (in [0, 1] when `bounded`)"
+    if x.dtype == torch.uint8: return
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must hold uint8 pixels in 0..255 or floats in [0, 1], got dtype {x.dtype}: "
+                         "convert integer pixels in 0..255 with .to(torch.uint8)")
+    if x.numel() == 0: return
+    if not torch.isfinite(x).all(): raise ValueError(f"{name} holds NaN or infinite values")
+    lo, hi = float(x.min()), float(x.max())
+    if bounded and (lo < 0 or hi > 1):
+        raise ValueError(f"{name} holds floats outside [0, 1] (min {lo:g}, max {hi:g}): divide pixels in 0..255 by 255 "
+                         "(or give them as uint8)")
+
+def _as_images(x, name, bounded=True):
+    try: x = torch.as_tensor(x)
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"{name} must be a tensor of images [N, 28, 28], got {type(x).__name__}") from None
     if x.ndim != 3 or x.shape[1:] != (28, 28): raise ValueError(f"{name} must be a [N, 28, 28] tensor, got shape {tuple(x.shape)}")
+    _check_pixels(x, name, bounded)
     return x
 
 # %% ../nbs/00_data.ipynb #5d1a0c1b
 def to_float_images(x:torch.Tensor, # Images, uint8 in 0..255 or float in [0, 1]
+                    name:str='images', # The argument's name, for the message
+                    bounded:bool=True, # Refuse floats outside [0, 1] (a noisy input may leave it: `False`)
                    ) -> torch.Tensor:
-    "`x` as float32 in [0, 1]: uint8 pixels divided by 255, float images as they are"
-    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+    "`x` as float32: uint8 pixels divided by 255, float images as they are; other dtypes, NaN and (`bounded`) floats outside [0, 1] are a `ValueError` naming `name`"
+    _check_pixels(x, name, bounded)
+    return _float(x)
+
+def _float(x): return x.float().div_(255) if x.dtype == torch.uint8 else x.float()   # no check: batches of checked images
 
 # %% ../nbs/00_data.ipynb #5d1a0c1f
 class ReconstructionDataset:
@@ -174,14 +197,14 @@ class ReconstructionDataset:
                 ):
         self.images = _as_images(images, 'images')
         if inputs is not None:
-            inputs = _as_images(inputs, 'inputs')
+            inputs = _as_images(inputs, 'inputs', bounded=False)
             if len(inputs) != len(self.images): raise ValueError(f"inputs has {len(inputs)} images but images has {len(self.images)}")
         store_attr('inputs,labels,split_idx')
     def __len__(self): return len(self.images)
     def batch(self, idxs):
         "The pair `(input, target)` for the items at `idxs`, each `[len(idxs), 1, 28, 28]`"
-        y = to_float_images(self.images[idxs]).unsqueeze(1)
-        x = y if self.inputs is None else to_float_images(self.inputs[idxs]).unsqueeze(1)
+        y = _float(self.images[idxs]).unsqueeze(1)
+        x = y if self.inputs is None else _float(self.inputs[idxs]).unsqueeze(1)
         return TensorImageInput(x), TensorImageGray(y)
     def __getitem__(self, i):
         x, y = self.batch(torch.tensor([i]))
@@ -223,7 +246,8 @@ def reconstruction_dls(train_images:torch.Tensor, # Training images, `[N, 28, 28
                        **kwargs # Passed to `ReconstructionDL`
                       ) -> ReconstructionDataLoaders:
     "fastai `DataLoaders` for reconstruction: the target is the clean image, the input the image or a corruption of it"
-    if not isinstance(bs, int) or bs < 1: raise ValueError(f"bs (batch size) must be an integer of at least 1, got {bs}")
+    bs = check_int(bs, 'bs (batch size)', 1)
+    if not isinstance(shuffle, bool): raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
     device = resolve_device(device)
     trn = ReconstructionDataset(train_images, labels=train_labels, split_idx=0)
     val = ReconstructionDataset(valid_images, valid_inputs, valid_labels, split_idx=1)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.script import call_parse, store_true
-from .config import check_int, check_number, write_json, read_json, prepare_out, environment_info
+from .config import check_int, check_number, save_figure, write_json, read_json, prepare_out, environment_info
 from .reference import REPORT, STDS, OCCLUSION_SIZES
 from .data import MNISTData, load_mnist
 from .transforms import GaussianNoise, Occlusion, corrupt
@@ -192,7 +192,7 @@ def plot_noise_sweep(df:pd.DataFrame, # From `noise_sweep`: one column per model
     return ax.figure
 
 # %% ../nbs/05_evaluate.ipynb #15e01cf0
-def record_corruptions(models:dict, # Name -> saved model (weights `.pth` or `.pkl`), e.g. {'ae': 'results/train/ae/weights.pth'}
+def record_corruptions(models:dict, # Name -> saved model (for `load_model`), e.g. {'ae': 'results/train/ae/weights.safetensors'}
                        out:str|Path, # Output folder
                        seeds=range(10), # Seeds for the spread of the corrupted-set numbers
                        std:float=0.2, # Standard deviation of the Gaussian noise of the table
@@ -200,11 +200,12 @@ def record_corruptions(models:dict, # Name -> saved model (weights `.pth` or `.p
                        sides=range(OCCLUSION_SIZES[0], OCCLUSION_SIZES[1] + 1), # Occlusion sides
                        data:MNISTData|None=None, bs:int=1000,
                        device=None, # Where to run; `None`: the GPU when there is one, else the CPU
+                       trusted:bool=False, # Load exported Learner `.pkl` files (a pickle can run code: only files you made yourself)
                       ) -> dict:
     "Evaluate saved models on the full test set (table, seed spread, occlusion sides, noise sweep); write `out/corruptions.json`"
     files = dict(models)
     t0 = time.perf_counter()
-    ms = {name: load_model(f, device) for name, f in files.items()}
+    ms = {name: load_model(f, device, trusted) for name, f in files.items()}
     data = load_mnist() if data is None else data
     kw = dict(data=data, std=std, occlusion='once', seed=0, bs=bs, device=device)
     table = {name: evaluate_corruptions(m, **kw) for name, m in ms.items()}
@@ -270,23 +271,24 @@ def plot_tsne(embeddings:dict, # Title -> embedding [n, 2] (from `tsne_codes`)
     return fig
 
 # %% ../nbs/05_evaluate.ipynb #2df84c11
-def record_tsne(models:dict, # Title -> saved model (weights `.pth` or `.pkl`), e.g. {'AE': 'results/train/ae/weights.pth'}
+def record_tsne(models:dict, # Title -> saved model (for `load_model`), e.g. {'AE': 'results/train/ae/weights.safetensors'}
                 out:str|Path, # Output folder
                 n:int=2000, # Test codes per model
                 seed:int=0, # Seed of the choice of codes and of t-SNE
                 data:MNISTData|None=None,
                 device=None, # Where to encode; `None`: the GPU when there is one, else the CPU
+                trusted:bool=False, # Load exported Learner `.pkl` files (a pickle can run code: only files you made yourself)
                ) -> dict:
     "t-SNE maps of `n` test codes of each saved model, side by side: write `out/tsne.png` and `out/tsne.json`"
     import matplotlib.pyplot as plt
     files, data = dict(models), load_mnist() if data is None else data
     t0 = time.perf_counter()
     emb = {}
-    for name, f in files.items(): emb[name], idx = tsne_codes(encode(load_model(f, device), data.x_test, device=device), n, seed)
+    for name, f in files.items(): emb[name], idx = tsne_codes(encode(load_model(f, device, trusted), data.x_test, device=device), n, seed)
     wall = time.perf_counter() - t0
     out = prepare_out(out)
     fig = plot_tsne(emb, data.y_test[idx].numpy())
-    fig.savefig(out/'tsne.png', dpi=90); plt.close(fig)
+    save_figure(fig, out/'tsne.png', bbox_inches=None)   # atomic: never a truncated picture
     rec = dict(command='tsne', config=dict(models={k: str(v) for k, v in files.items()}, n=n, seed=seed, n_test=len(data.x_test),
                tsne=dict(n_components=2, init='pca', perplexity=30., random_state=seed)),
                figure='tsne.png', environment=environment_info(device), wall_time_s=round(wall, 2))
@@ -295,34 +297,38 @@ def record_tsne(models:dict, # Title -> saved model (weights `.pth` or `.pkl`), 
 
 # %% ../nbs/05_evaluate.ipynb #3af03346
 @call_parse
-def evaluate(model:str, # Saved model: weights.pth (weights.json beside it) from `mnist-ae train`, or an exported Learner .pkl (a pickle can run code when loaded: only load files you trust)
+def evaluate(model:str, # Saved model: weights.safetensors (weights.json beside it) or the run folder of `mnist-ae train`
              std:float=0.2, # Standard deviation of the Gaussian noise, >= 0
              seed:int=0, # Seed of the corrupted test sets (and of a VAE's sampled z)
              occlusion:str='once', # 'once' (one square side, 5..13, for the whole set, as the reference) or 'per_image'
              sample:store_true=False, # VAE: decode a sampled z (as the reference did) instead of the mean of q(z|x)
              device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
+             trust_pickle:store_true=False, # Load MODEL even if it is an exported Learner .pkl: a pickle can run code, so only for a file you made yourself
             ):
     "Score a saved autoencoder or VAE on the original, Gaussian-noise and occluded MNIST test sets and print the table"
     try:
         check_number(std, 'std', 0); occlusion_tfm(occlusion)
-        res = evaluate_corruptions(load_model(model, device), std=std, occlusion=occlusion, seed=seed, device=device, sample=sample)
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f"mnist-ae evaluate: error: {e}") from None
-    print_corruption_table({Path(model).parent.name or res['model']: res})
+        res = evaluate_corruptions(load_model(model, device, trust_pickle), std=std, occlusion=occlusion, seed=seed, device=device, sample=sample)
+    except (ValueError, OSError) as e: raise SystemExit(f"mnist-ae evaluate: error: {e}") from None
+    p = Path(model)
+    print_corruption_table({(p.name if p.is_dir() else p.parent.name) or res['model']: res})
 
 # %% ../nbs/05_evaluate.ipynb #087a4517
 @call_parse
-def evaluate_record(ae:Annotated[str, dict(opt=True, required=True)], # The autoencoder: weights.pth (or model.pkl) from `mnist-ae train`
+def evaluate_record(ae:Annotated[str, dict(opt=True, required=True)], # The autoencoder: weights.safetensors (or the run folder) from `mnist-ae train`
                     dae:Annotated[str, dict(opt=True, required=True)], # The denoising autoencoder
                     vae:Annotated[str, dict(opt=True, required=True)], # The VAE
                     out:Annotated[str, dict(opt=True, required=True)], # Output folder: corruptions.json, tsne.png and tsne.json
                     seeds:int=10, # Number of seeds (0, 1, ...) for the spread of the corrupted-set numbers, at least 1
                     tsne:int=2000, # Test codes per model in the t-SNE maps (0: no maps)
                     device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
+                    trust_pickle:store_true=False, # Load exported Learner .pkl files: a pickle can run code, so only files you made yourself
                    ):
     "Record the full-data evaluation of an AE, a DAE and a VAE: table, seed spread, occlusion sides, noise sweep, t-SNE"
     try:
-        rec = record_corruptions(dict(ae=ae, dae=dae, vae=vae), out, seeds=range(check_int(seeds, 'seeds', 1)), device=device)
-        if tsne: record_tsne({'AE': ae, 'VAE': vae}, out, n=tsne, device=device)
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f"mnist-ae evaluate-record: error: {e}") from None
+        rec = record_corruptions(dict(ae=ae, dae=dae, vae=vae), out, seeds=range(check_int(seeds, 'seeds', 1)), device=device,
+                                 trusted=trust_pickle)
+        if tsne: record_tsne({'AE': ae, 'VAE': vae}, out, n=tsne, device=device, trusted=trust_pickle)
+    except (ValueError, OSError) as e: raise SystemExit(f"mnist-ae evaluate-record: error: {e}") from None
     print_corruption_table({k: v for k, v in rec['table'].items() if 'sampled' not in k}, REPORT)
     print(f"\nwrote {out}/corruptions.json" + (", tsne.png, tsne.json" if tsne else '') + f" in {rec['wall_time_s']:.0f} s")

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torchvision.utils import make_grid
-from fastcore.script import call_parse
+from fastcore.script import call_parse, store_true
 from sklearn.mixture import GaussianMixture
-from .config import check_int
+from .config import check_int, save_figure
 from .data import MNISTData, load_mnist, mnist_splits
 from .inference import model_of, is_vae, as_float_images, encode, decode
 from .learner import load_model
@@ -178,6 +178,13 @@ def plot_interpolation(paths:dict|torch.Tensor, # Label -> images [n, 28, 28] (f
     return fig
 
 # %% ../nbs/06_generate.ipynb #be33ddb2
+def _png_path(out) -> Path:
+    "`out` as the path of the PNG file to write, or a `ValueError` that says what to give"
+    out = Path(out)
+    if out.is_dir(): raise ValueError(f"out must be a .png file, got the folder {str(out)!r}: name a file in it, e.g. {str(out/'samples.png')!r}")
+    if out.suffix.lower() != '.png': raise ValueError(f"out must be a .png file, got {str(out)!r}")
+    return out
+
 def write_sample_grid(model, # An autoencoder or VAE (or a `Learner` holding one)
                       out:str|Path, # PNG file to write
                       n:int=100, # Number of images
@@ -192,8 +199,7 @@ def write_sample_grid(model, # An autoencoder or VAE (or a `Learner` holding one
                      ) -> Path:
     "Draw `n` digits from `model` with `sampler` and save them as a grid in the PNG file `out`"
     import matplotlib.pyplot as plt
-    m, n, nrow, out = _generator(model), check_int(n, 'n', 1), check_int(nrow, 'nrow', 1), Path(out)
-    if out.suffix.lower() != '.png': raise ValueError(f"out must be a .png file, got {str(out)!r}")
+    m, n, nrow, out = _generator(model), check_int(n, 'n', 1), check_int(nrow, 'nrow', 1), _png_path(out)
     kind = ('prior' if is_vae(m) else 'box') if sampler is None else sampler
     if kind not in SAMPLERS: raise ValueError(f"sampler must be one of {SAMPLERS}, got {kind!r}")
     images = None
@@ -203,13 +209,12 @@ def write_sample_grid(model, # An autoencoder or VAE (or a `Learner` holding one
     try: out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise ValueError(f"Cannot write to the folder of out, {out.parent}: {e.strerror or e}") from e
     meta = dict(n=n, sampler=kind, seed=seed, n_components=n_components, n_train=n_train, model=type(m).__name__, n_latent=m.n_latent)
-    fig.savefig(out, dpi=100, bbox_inches='tight', metadata={'Software': 'mnist_autoencoders', 'Description': json.dumps(meta)})
-    plt.close(fig)
+    save_figure(fig, out, dpi=100, metadata={'Software': 'mnist_autoencoders', 'Description': json.dumps(meta)})   # atomic
     return out
 
 # %% ../nbs/06_generate.ipynb #b46c0e79
 @call_parse
-def generate_grid(model:str, # Saved model: weights.pth (with weights.json beside it) from `mnist-ae train`, or an exported model.pkl
+def generate_grid(model:str, # Saved model: weights.safetensors (with weights.json beside it) or the run folder of `mnist-ae train`
                   n:int=100, # Number of digits, at least 1
                   out:str='samples.png', # PNG file to write
                   sampler:str=None, # 'box' (uniform in the training codes' box), 'mixture' (Gaussian mixture fitted to them) or 'prior' (N(0, I), VAE only); default: prior for a VAE, box otherwise
@@ -218,13 +223,14 @@ def generate_grid(model:str, # Saved model: weights.pth (with weights.json besid
                   n_components:int=10, # Components of the Gaussian mixture
                   n_train:int=None, # Fit the box or the mixture on this many of the 48,000 training images (default: all)
                   device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
+                  trust_pickle:store_true=False, # Load MODEL even if it is an exported Learner .pkl: a pickle can run code, so only for a file you made yourself
                  ):
     "Draw new digits from a trained autoencoder or VAE and save them as a grid in a PNG file"
     try:
         if sampler is not None and sampler not in SAMPLERS: raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         check_int(n, 'n', 1); check_int(nrow, 'nrow', 1)
-        if Path(out).suffix.lower() != '.png': raise ValueError(f"out must be a .png file, got {out!r}")
-        m = load_model(model, device)
+        _png_path(out)
+        m = load_model(model, device, trust_pickle)
         f = write_sample_grid(m, out, n, sampler, seed, nrow, n_components, n_train, device=device)
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f"mnist-ae generate: error: {e}") from None
+    except (ValueError, OSError) as e: raise SystemExit(f"mnist-ae generate: error: {e}") from None
     print(f"wrote {f}: {n} digits from {model} ({sampler or ('prior' if is_vae(m) else 'box')} sampler, seed {seed})")

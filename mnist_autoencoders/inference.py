@@ -6,7 +6,8 @@
 from __future__ import annotations
 import torch
 from torch import nn
-from .config import resolve_device
+from .config import resolve_device, check_int, check_number, check_seed
+from .data import to_float_images
 from fastai.learner import Learner
 from .losses import VAELoss
 
@@ -33,20 +34,13 @@ def as_float_images(images, # Images [N, 28, 28] or [N, 1, 28, 28]: uint8 in 0..
                     name:str='images', # The argument's name, for the message
                     bounded:bool=True, # Refuse floats outside [0, 1] (a noisy input may leave it: `False`)
                    ) -> torch.Tensor:
-    "`images` as a float tensor [N, 28, 28] in [0, 1] on the CPU, or a `ValueError` naming `name`"
+    "`images` as a float tensor [N, 28, 28] in [0, 1] on the CPU (`to_float_images`), or an error naming `name`"
     try: x = torch.as_tensor(images)
-    except (TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{name} must be a tensor of images, got {type(images).__name__}") from e
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"{name} must be a tensor of images, got {type(images).__name__}") from None
     if x.ndim == 4 and x.shape[1] == 1: x = x[:, 0]
     if x.ndim != 3 or tuple(x.shape[1:]) != (28, 28) or len(x) == 0:
         raise ValueError(f"{name} must be a non-empty [N, 28, 28] (or [N, 1, 28, 28]) tensor, got shape {tuple(x.shape)}")
-    if x.dtype == torch.uint8: return x.cpu().float().div_(255)
-    if not x.is_floating_point(): raise ValueError(f"{name} must hold uint8 pixels (0..255) or floats (0..1), got dtype {x.dtype}")
-    x = x.cpu().float()
-    if not torch.isfinite(x).all(): raise ValueError(f"{name} holds NaN or infinite values")
-    if bounded and (x.min() < 0 or x.max() > 1):
-        raise ValueError(f"{name} holds floats outside [0, 1] (min {float(x.min()):g}, max {float(x.max()):g}): "
-                         "give uint8 pixels in 0..255 or floats in 0..1")
-    return x
+    return to_float_images(x.cpu(), name, bounded)
 
 # %% ../nbs/02d_inference.ipynb #e5721a42
 def _device_of(m, device):
@@ -61,7 +55,7 @@ def encode(model, # An autoencoder or VAE (or a `Learner` holding one)
            device=None, # Where to run (`resolve_device`)
           ) -> torch.Tensor:
     "Codes [N, n_latent] of `images` on the CPU: the encoder's output, or the mean of q(z|x) for a VAE"
-    m, x = model_of(model), as_float_images(images)
+    m, x, bs = model_of(model), as_float_images(images), check_int(bs, 'bs', 1)
     dev, was_training = _device_of(m, device), m.training
     m.eval()
     try: codes = [m.encode(xb.unsqueeze(1).to(dev)) for xb in x.split(bs)]
@@ -76,11 +70,13 @@ def decode(model, # An autoencoder or VAE (or a `Learner` holding one)
            device=None, # Where to run (`resolve_device`)
           ) -> torch.Tensor:
     "Images [N, 28, 28] in [0, 1] on the CPU decoded from `codes`"
-    m = model_of(model)
-    codes = torch.as_tensor(codes, dtype=torch.float32)
+    m, bs = model_of(model), check_int(bs, 'bs', 1)
+    try: codes = torch.as_tensor(codes, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"codes must be a tensor of numbers [N, n_latent], got {type(codes).__name__}") from None
     n = getattr(m, 'n_latent', None)
     if codes.ndim != 2 or (isinstance(n, int) and codes.shape[1] != n):
         raise ValueError(f"codes must have shape [N, {n}] for this model, got {tuple(codes.shape)}")
+    if not torch.isfinite(codes).all(): raise ValueError("codes holds NaN or infinite values")
     dev, was_training = _device_of(m, device), m.training
     m.eval()
     try: out = [m.decode(cb.to(dev)) for cb in codes.split(bs)]
@@ -123,7 +119,9 @@ def reconstruction_errors(model, # An autoencoder or VAE (or a `Learner` holding
                          ) -> dict:
     "Number of images `n`, exact per-pixel `mse` and (a VAE) exact own `loss` and `kl` of `model` on `images`, summed in float64"
     m, images = model_of(model), as_float_images(images)
-    if beta is None: beta = loss_beta(model)
+    bs, seed = check_int(bs, 'bs', 1), check_seed(seed)
+    if not isinstance(sample, bool): raise ValueError(f"sample must be True or False, got {sample!r}")
+    beta = loss_beta(model) if beta is None else check_number(beta, 'beta', 0)
     inputs = images if inputs is None else as_float_images(inputs, 'inputs', bounded=False)
     if inputs.shape != images.shape: raise ValueError(f"inputs has shape {tuple(inputs.shape)} but images has shape {tuple(images.shape)}")
     vae, dev = is_vae(m), _device_of(m, device)

@@ -4,13 +4,15 @@
 
 # %% ../nbs/03_learner.ipynb #a6fc9197
 from __future__ import annotations
-import sys, time
+import math, sys, time
 from functools import partial
 from pathlib import Path
 import torch
+import safetensors.torch
 from torch import nn
-from .config import (TrainConfig, check_same, write_json, read_json, prepare_out, resolve_device,
-                                       environment_info)
+from .reference import KINDS
+from .config import (TrainConfig, check_int, check_number, check_same, write_bytes, write_json, read_json,
+                                       prepare_out, resolve_device, environment_info)
 from fastai.learner import Learner, load_learner
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import set_seed
@@ -24,13 +26,13 @@ from .transforms import mnist_dls, corrupt, GaussianNoise, Occlusion
 from .models import ConvAutoencoder, ConvVAE
 from .subpixel import use_subpixel
 from .losses import recon_mse, VAELoss, VAERecon, VAEKL
-from .callbacks import ReferenceEarlyStopping, StopOnNaN, SaveBestModel, CSVHistory
+from .callbacks import ReferenceEarlyStopping, StopOnNaN, TrainingDiverged, SaveBestModel, CSVHistory
 from .inference import model_of, reconstruction_errors
 
 # %% auto #0
-__all__ = ['WEIGHTS_FORMAT', 'adam_l2', 'AutoencoderLearner', 'make_model', 'autoencoder_learner', 'train_autoencoder',
-           'plot_history', 'plot_history_csv', 'reconstruction_figure', 'test_set_losses', 'save_model', 'load_model',
-           'train_run', 'load_run_summaries']
+__all__ = ['WEIGHTS_FORMAT', 'LEGACY_FORMATS', 'ARCHITECTURES', 'adam_l2', 'AutoencoderLearner', 'make_model',
+           'autoencoder_learner', 'train_autoencoder', 'plot_history', 'plot_history_csv', 'reconstruction_figure',
+           'test_set_losses', 'save_model', 'load_model', 'train_run', 'load_run_summaries']
 
 # %% ../nbs/03_learner.ipynb #a12d239a
 def adam_l2(params, **kwargs):
@@ -63,14 +65,14 @@ def make_model(kind:str='ae', # 'ae', 'dae' or 'vae'
 
 # %% ../nbs/03_learner.ipynb #149f18a4
 def _learner(cfg:TrainConfig, dls, model=None, patience=10, keep_best=True, sample=False, channels_last=True,
-             subpixel=True, csv_log=None, path='.', cbs=None) -> AutoencoderLearner:
-    "The `Learner` for the checked `cfg`: `autoencoder_learner` without the checks"
+             subpixel=True, csv_log=None, path='.', cbs=None, warn_nan=True) -> AutoencoderLearner:
+    "The `Learner` for the checked `cfg`: `autoencoder_learner` without the checks (`warn_nan`: `StopOnNaN` warns)"
     if model is None:
         model = make_model(cfg.kind, cfg.n_latent, sample)
         if subpixel: use_subpixel(model)
     if cfg.kind == 'vae': loss_func, metrics = VAELoss(cfg.beta), [VAERecon(), VAEKL()]
     else: loss_func, metrics = recon_mse, []
-    cbs = [StopOnNaN()] + list(cbs or [])
+    cbs = [StopOnNaN(warn=warn_nan)] + list(cbs or [])
     if cfg.early_stop == 'reference': cbs.append(ReferenceEarlyStopping())
     elif cfg.early_stop == 'fastai': cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=patience))
     if keep_best: cbs.append(SaveBestModel())
@@ -117,6 +119,14 @@ def _log_line(learn, log):
     print('  '.join(f'{n} {v:.6f}' if isinstance(v, float) else f'{n} {v}' for n, v in zip(learn.recorder.metric_names, log)),
           flush=True)
 
+def _divergence(learn) -> str|None:
+    "Why the run in `learn` went non-finite (a NaN or infinite training loss, validation loss or weight), or None"
+    if getattr(learn, 'stop_reason', None): return learn.stop_reason    # `StopOnNaN` stopped it
+    bad = [i for i, v in enumerate(learn.recorder.values) if len(v) > 1 and not math.isfinite(float(v[1]))]
+    if bad: return f"the validation loss became NaN or infinite at epoch {bad[0] + 1}"
+    if not all(torch.isfinite(p).all() for p in learn.model.parameters()): return 'the weights became non-finite'
+    return None
+
 _LEARNER_KWARGS = ('model', 'patience', 'keep_best', 'sample', 'channels_last', 'subpixel', 'csv_log', 'path', 'cbs')
 
 def _train(cfg:TrainConfig, data=None, device=None, progress=True, **kwargs) -> Learner:
@@ -125,7 +135,8 @@ def _train(cfg:TrainConfig, data=None, device=None, progress=True, **kwargs) -> 
     lkw = {k: kwargs.pop(k) for k in _LEARNER_KWARGS if k in kwargs}
     dls = mnist_dls(cfg.kind, bs=cfg.bs, data=data, n_train=cfg.n_train, device=resolve_device(device),
                     **({'split_seed': 17} | kwargs))
-    learn = _learner(cfg, dls, **lkw)
+    learn = _learner(cfg, dls, warn_nan=False, **lkw)
+    learn.train_config = cfg.to_dict()
     fit = (learn.fit_one_cycle if cfg.one_cycle else learn.fit)
     if not progress:
         with learn.no_bar(), learn.no_logging(): fit(cfg.epochs, cfg.lr)
@@ -135,6 +146,7 @@ def _train(cfg:TrainConfig, data=None, device=None, progress=True, **kwargs) -> 
             with learn.no_bar(): fit(cfg.epochs, cfg.lr)
         finally: learn.logger = logger
     else: fit(cfg.epochs, cfg.lr)
+    if (why := _divergence(learn)) is not None: raise TrainingDiverged(f"training diverged: {why}: lower lr ({cfg.lr})", learn, why)
     return learn
 
 def train_autoencoder(kind:str='ae', # 'ae' (autoencoder), 'dae' (denoising autoencoder) or 'vae' (variational)
@@ -153,7 +165,7 @@ def train_autoencoder(kind:str='ae', # 'ae' (autoencoder), 'dae' (denoising auto
                       beta:float=1., # Weight of the KL term of the VAE loss
                       **kwargs # Passed to `autoencoder_learner` (`keep_best`, `csv_log`, `path`, ...) or `mnist_dls` (`n_valid`, `corruption`, ...)
                      ) -> Learner:
-    "Train the report's `kind` of autoencoder on MNIST and return the fastai `Learner`"
+    "Train the report's `kind` of autoencoder on MNIST and return the fastai `Learner` (`TrainingDiverged` if it went NaN)"
     cfg = TrainConfig(kind, n_latent, epochs, lr, wd, bs, seed, n_train, early_stop, one_cycle, beta).check()
     return _train(cfg, data, device, progress, **kwargs)
 
@@ -220,59 +232,120 @@ def test_set_losses(learn:Learner, # A trained Learner (or a bare model)
     return res
 
 # %% ../nbs/03_learner.ipynb #26acb653
-WEIGHTS_FORMAT = 'mnist_autoencoders.weights/1'
+WEIGHTS_FORMAT = 'mnist_autoencoders.weights/2'   # safetensors weights with this JSON record beside them
+LEGACY_FORMATS = ('mnist_autoencoders.weights/1',)  # `.pth` weights (`torch.save`) of earlier versions, still read
+ARCHITECTURES = {'ae': 'ConvAutoencoder/1', 'dae': 'ConvAutoencoder/1', 'vae': 'ConvVAE/1'}  # what `make_model` builds
+
+def _model_config(rec, where:str) -> dict:
+    "The kind, n_latent, beta and sample of a model record, checked; a `ValueError` naming `where` otherwise"
+    if not isinstance(rec, dict): raise ValueError(f"{where} must hold a JSON object, got {type(rec).__name__}")
+    rec = {('sample' if k == 'sample_eval' else k): v for k, v in rec.items()}   # the name in records of format /1
+    if rec.get('kind') not in KINDS: raise ValueError(f"{where}: kind must be one of {KINDS}, got {rec.get('kind')!r}")
+    n_latent = check_int(rec.get('n_latent'), f"{where}: n_latent", 1)
+    beta = check_number(rec.get('beta', 1.), f"{where}: beta", 0)
+    if not isinstance(sample := rec.get('sample', False), bool):
+        raise ValueError(f"{where}: sample must be true or false, got {sample!r}")
+    return dict(kind=rec['kind'], n_latent=n_latent, beta=beta, sample=sample)
+
+def _non_finite(sd:dict) -> list[str]: return [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]
 
 def save_model(learn_or_model:Learner|nn.Module, # A trained Learner, or a model with `ae_config` given
-               fname:str|Path, # Where to write the weights (`.pth`); the configuration goes beside it as `.json`
-               ae_config:dict|None=None, # kind, n_latent, ... (taken from the Learner or the model when `None`)
+               fname:str|Path, # Weights file to write, `.safetensors` (added to a name without suffix); its `.json` goes beside it
+               ae_config:dict|None=None, # kind, n_latent, beta, sample (taken from the Learner or the model when `None`)
+               train_config:dict|None=None, # The training configuration to record (taken from the Learner when `None`)
               ) -> Path:
-    "Write the plain weights of a model and its configuration, for `load_model`"
+    "Write the weights of a model as safetensors and its configuration as JSON beside them, for `load_model`"
     model = learn_or_model.model if isinstance(learn_or_model, Learner) else learn_or_model
     cfg = ae_config or getattr(learn_or_model, 'ae_config', None) or getattr(model, 'ae_config', None)
     if cfg is None: raise ValueError("save_model needs ae_config (kind, n_latent, ...) for a bare model")
-    fname = Path(fname).with_suffix('.pth')
+    cfg = _model_config(cfg, 'ae_config')
+    tc = train_config or getattr(learn_or_model, 'train_config', None) or getattr(model, 'train_config', None)
+    fname = Path(fname) if Path(fname).suffix else Path(fname).with_suffix('.safetensors')
+    if fname.suffix != '.safetensors': raise ValueError(f"fname must be a .safetensors file, got {str(fname)!r}")
+    sd = {k: v.detach().cpu().contiguous() for k, v in model_of(model).state_dict().items()}
+    if bad := _non_finite(sd): raise ValueError(f"Not saving {fname}: the weights are not finite ({bad[0]}): the training diverged")
     fname.parent.mkdir(parents=True, exist_ok=True)
-    sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = fname.with_name(f'.{fname.name}.tmp')
-    torch.save(sd, tmp); tmp.replace(fname)
-    write_json(fname.with_suffix('.json'), {'format': WEIGHTS_FORMAT, **cfg})
+    write_bytes(fname, safetensors.torch.save(sd, metadata={'format': WEIGHTS_FORMAT}))
+    write_json(fname.with_suffix('.json'), dict(format=WEIGHTS_FORMAT, **cfg, architecture=ARCHITECTURES[cfg['kind']], train_config=tc))
     return fname
 
 # %% ../nbs/03_learner.ipynb #e3ad3173
+def _read_record(cfg_file:Path) -> tuple[dict, dict|None]:
+    "The checked model configuration in `cfg_file`, and the training configuration it records (or None)"
+    rec = read_json(cfg_file, 'model configuration')
+    if (fmt := rec.get('format') if isinstance(rec, dict) else None) not in (WEIGHTS_FORMAT, *LEGACY_FORMATS):
+        raise ValueError(f"{cfg_file} is not a model configuration written by save_model (format {fmt!r}; "
+                         f"this version reads {WEIGHTS_FORMAT!r} and {', '.join(map(repr, LEGACY_FORMATS))})")
+    cfg = _model_config(rec, str(cfg_file))
+    arch, want = rec.get('architecture', ARCHITECTURES[cfg['kind']]), ARCHITECTURES[cfg['kind']]
+    if arch != want: raise ValueError(f"{cfg_file}: architecture {arch!r} is not the {want!r} that this version builds for "
+                                      f"kind {cfg['kind']!r}: load it with the version of mnist_autoencoders that saved it")
+    return cfg, rec.get('train_config')
+
 def _load_weights(fname:Path) -> nn.Module:
+    "The model in a `.safetensors` file, or in a legacy `.pth` loaded with `weights_only=True`: tensors only, no code runs"
     cfg_file = fname.with_suffix('.json')
-    if not fname.is_file(): raise FileNotFoundError(f"No weights file {fname}")
+    if not fname.is_file():
+        other = [p for p in (fname.with_suffix('.safetensors'), fname.with_suffix('.pth')) if p != fname and p.is_file()]
+        raise FileNotFoundError(f"No weights file {fname}" + (f" (there is {other[0]} beside it: load that)" if other else ''))
     if not cfg_file.is_file(): raise FileNotFoundError(f"No configuration {cfg_file} beside the weights {fname}")
-    cfg = read_json(cfg_file, 'model configuration')
-    if not isinstance(cfg, dict) or cfg.get('format') != WEIGHTS_FORMAT:
-        raise ValueError(f"{cfg_file} is not a model configuration written by save_model")
-    cfg = {('sample' if k == 'sample_eval' else k): v for k, v in cfg.items() if k != 'format'}   # older records
-    try: sd = torch.load(fname, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{fname} is not a weights file: {e}") from e
-    model = make_model(cfg['kind'], cfg['n_latent'], cfg.get('sample', False))
+    cfg, tc = _read_record(cfg_file)
+    try:
+        if fname.suffix == '.safetensors': sd = safetensors.torch.load(fname.read_bytes())
+        else: sd = torch.load(fname, map_location='cpu', weights_only=True)
+    except OSError: raise
+    except Exception as e: raise ValueError(f"{fname} is not a weights file: {type(e).__name__}: {e}") from e
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"{fname} is not a weights file: it does not hold tensors by name")
+    model = make_model(cfg['kind'], cfg['n_latent'], cfg['sample'])
     try: model.load_state_dict(sd)
     except (RuntimeError, TypeError, AttributeError) as e:
         raise ValueError(f"{fname} does not hold {cfg['kind']} weights of latent size {cfg['n_latent']}: {e}") from e
-    model.ae_config = cfg
+    model.ae_config, model.train_config = cfg, tc
     return model
 
-def load_model(fname:str|Path, # Weights `.pth` (with its `.json` beside it) from `save_model` or `mnist-ae train`, or an exported Learner `.pkl`
+def _load_pickle(fname:Path, device, trusted:bool) -> nn.Module:
+    if not trusted:
+        raise ValueError(f"{fname} is a pickle (an exported Learner), and a pickle can run code when loaded: load the "
+                         "run's weights.safetensors instead, or pass trusted=True (--trust-pickle) only for a file you made yourself")
+    if not fname.is_file(): raise FileNotFoundError(f"No exported Learner {fname}")
+    try: learn = load_learner(fname, cpu=device.type == 'cpu')
+    except Exception as e: raise ValueError(f"{fname} is not an exported Learner: {type(e).__name__}: {e}") from e
+    m = model_of(learn, str(fname))
+    if getattr(learn, 'ae_config', None): m.ae_config = learn.ae_config
+    return m
+
+def _model_file(fname:Path) -> Path:
+    "The file to load for `fname`: itself, the weights inside a run folder, or the weights named without a suffix"
+    if fname.is_dir():
+        if f := next((fname/n for n in ('weights.safetensors', 'weights.pth') if (fname/n).is_file()), None): return f
+        pkl = (" (its model.pkl is a pickle: pass that file, with trusted=True, only if you made it yourself)"
+               if (fname/'model.pkl').is_file() else '')
+        raise FileNotFoundError(f"No weights.safetensors (nor a legacy weights.pth) in the folder {fname}{pkl}")
+    if fname.suffix in ('.safetensors', '.pth', '.pkl'): return fname
+    if fname.suffix in ('', '.json'):   # the name given to `save_model`, or the record beside the weights
+        if f := next((p for p in (fname.with_suffix('.safetensors'), fname.with_suffix('.pth')) if p.is_file()), None): return f
+        raise FileNotFoundError(f"No model at {fname}: no such folder, nor a weights file {fname.with_suffix('.safetensors')}")
+    raise ValueError(f"{fname} is not a model file: give a .safetensors file (its .json beside it), a run folder, "
+                     "a legacy .pth, or an exported Learner .pkl (trusted only)")
+
+def load_model(fname:str|Path, # `.safetensors` weights (`.json` beside them), a run folder, a legacy `.pth`, or a `.pkl`
                device=None, # Where to put the model (`resolve_device`: `None` is the GPU when there is one)
+               trusted:bool=False, # Unpickle a `.pkl`: a pickle can run code when loaded, so only for a file you made yourself
               ) -> nn.Module:
-    "The model saved in `fname`, in evaluation mode. A `.pkl` is unpickled, which can run code: load only files you trust"
-    fname, device = Path(fname), resolve_device(device)
-    if fname.suffix != '.pkl': m = _load_weights(fname.with_suffix('.pth'))
-    else:
-        if not fname.is_file(): raise FileNotFoundError(f"No exported Learner {fname}")
-        try: learn = load_learner(fname, cpu=device.type == 'cpu')
-        except Exception as e: raise ValueError(f"{fname} is not an exported Learner: {type(e).__name__}: {e}") from e
-        m = model_of(learn, str(fname))
-        if getattr(learn, 'ae_config', None): m.ae_config = learn.ae_config
-    return model_of(m, str(fname)).to(device).eval()
+    "The model saved in `fname`, in evaluation mode; an exported `.pkl` only when `trusted`; non-finite weights refused"
+    f, device = _model_file(Path(fname)), resolve_device(device)
+    m = _load_pickle(f, device, trusted) if f.suffix == '.pkl' else _load_weights(f)
+    if bad := _non_finite(model_of(m, str(f)).state_dict()):
+        raise ValueError(f"{f} holds non-finite weights (NaN or inf in {bad[0]}): the run that made it diverged; "
+                         "train it again with a lower learning rate")
+    return model_of(m, str(f)).to(device).eval()
 
 # %% ../nbs/03_learner.ipynb #b0567768
+_MODEL_FILES = ('weights.safetensors', 'weights.json', 'weights.pth', 'model.pkl')   # this version's and older versions'
+
 def train_run(cfg:TrainConfig, # The run's settings
-              out:str|Path, # Output folder: weights.pth and weights.json, model.pkl, history.csv, summary.json
+              out:str|Path, # Output folder: weights.safetensors and weights.json, history.csv, summary.json
               device=None, # 'cpu', 'cuda', ...; `None` for the GPU when there is one
               progress:bool=True, # Show fastai's progress bars and the epoch table
               data:MNISTData|None=None, # Loaded MNIST; `None` for the bundled copy
@@ -285,29 +358,39 @@ def train_run(cfg:TrainConfig, # The run's settings
     if reuse and (out/'summary.json').is_file():
         got = read_json(out/'summary.json', 'run summary')
         check_same(TrainConfig.from_dict(got.get('config', {})), cfg, 'a training run', out)
+        if got.get('diverged'):
+            raise TrainingDiverged(f"{out} holds a run with these settings that diverged ({got.get('stop_reason')}): "
+                                   f"lower lr ({cfg.lr}), or delete the folder to train it again")
         return got
     out = prepare_out(out)
     data = load_mnist() if data is None else data
+    rec = dict(command='train', config=cfg.to_dict(), environment=environment_info(device))
     t0 = time.perf_counter()
-    learn = _train(cfg, data, device, progress, csv_log=out/'history.csv', path=out)
+    try: learn = _train(cfg, data, device, progress, csv_log=out/'history.csv', path=out)
+    except TrainingDiverged as e:
+        for name in _MODEL_FILES: (out/name).unlink(missing_ok=True)
+        write_json(out/'summary.json', rec | dict(wall_time_s=round(time.perf_counter() - t0, 2), diverged=True,
+                                                  epochs_run=len(e.learn.recorder.values), stop_reason=e.reason))
+        raise TrainingDiverged(f"{e}; no model written ({out/'summary.json'} records the run)", e.learn, e.reason) from None
     wall = time.perf_counter() - t0
     test = test_set_losses(learn, data.x_test)
-    learn.export(out.absolute()/'model.pkl'); save_model(learn, out/'weights.pth')
+    save_model(learn, out/'weights.safetensors')
+    for name in ('weights.pth', 'model.pkl'): (out/name).unlink(missing_ok=True)   # an older version's run: not this model
     vals = learn.recorder.values
-    summary = dict(command='train', config=cfg.to_dict(), environment=environment_info(device), wall_time_s=round(wall, 2),
-                   epochs_run=len(vals), stop_reason=getattr(learn, 'stop_reason', None),
-                   final=dict(zip(learn.recorder.metric_names[1:-1], map(float, vals[-1]))),
-                   best_valid_loss=min(float(v[1]) for v in vals), test=test)
+    summary = rec | dict(wall_time_s=round(wall, 2), diverged=False, epochs_run=len(vals), stop_reason=None,
+                         final=dict(zip(learn.recorder.metric_names[1:-1], map(float, vals[-1]))),
+                         best_valid_loss=min(float(v[1]) for v in vals), test=test)
     write_json(out/'summary.json', summary)
     return summary
 
 # %% ../nbs/03_learner.ipynb #bc9dd837
 def load_run_summaries(folder:str|Path) -> 'pd.DataFrame':
-    "A table of the `summary.json` records of the runs found in the subfolders of `folder`"
+    "A table of the `summary.json` records of the runs found in the subfolders of `folder` (runs that diverged left out)"
     import pandas as pd
     rows = []
     for f in sorted(Path(folder).glob('*/summary.json')):
         s = read_json(f, 'run summary')
+        if s.get('diverged'): continue
         rows.append(dict(run=f.parent.name, kind=s['config']['kind'], epochs_run=s['epochs_run'], **s['test'],
                          wall_time_min=round(s['wall_time_s']/60, 1), device=s['environment']['device'],
                          cpus=s['environment']['cpu_count'], torch=s['environment']['torch']))

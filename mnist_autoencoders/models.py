@@ -9,13 +9,20 @@ __all__ = ['conv_trunk', 'conv_encoder', 'conv_decoder', 'n_params', 'ConvAutoen
 import torch
 from torch import nn
 from fastcore.basics import store_attr
+from .config import check_int
 
 # %% ../nbs/02_models.ipynb #34c67bbf
+def _check_chs(chs):
+    "`chs` as a tuple of three channel counts, or a `ValueError`"
+    if not isinstance(chs, (tuple, list)) or len(chs) != 3: raise ValueError(f"chs must be the channels of the three convolutions (three integers >= 1), got {chs!r}")
+    return tuple(check_int(c, 'chs (every channel count)', 1) for c in chs)
+
 def conv_trunk(
     n_hidden=64, # size of the hidden layer after the convolutions
     chs=(8, 16, 32), # channels of the three convolutions
 ):
     "The reference encoder without its code layer: three stride-2 convolutions, then a `n_hidden` linear layer"
+    n_hidden, chs = check_int(n_hidden, 'n_hidden', 1), _check_chs(chs)
     n_flat = chs[-1]*3*3 # 28 -> 14 -> 7 -> 3 pixels a side
     return nn.Sequential(
         nn.Conv2d(1, chs[0], 3, stride=2, padding=1), nn.ReLU(),
@@ -30,6 +37,7 @@ def conv_encoder(
     chs=(8, 16, 32), # channels of the three convolutions
 ):
     "The reference encoder: `conv_trunk` followed by a linear layer to a code of size `n_latent`"
+    n_latent = check_int(n_latent, 'n_latent', 1)
     return nn.Sequential(*conv_trunk(n_hidden, chs), nn.Linear(n_hidden, n_latent))
 
 # %% ../nbs/02_models.ipynb #3809ba7b
@@ -39,6 +47,7 @@ def conv_decoder(
     chs=(8, 16, 32), # channels of the encoder's three convolutions, mirrored here
 ):
     "The reference decoder, the encoder's mirror: linear layers, three transposed convolutions and a sigmoid"
+    n_latent, n_hidden, chs = check_int(n_latent, 'n_latent', 1), check_int(n_hidden, 'n_hidden', 1), _check_chs(chs)
     n_flat = chs[-1]*3*3 # 3 -> 7 -> 14 -> 28 pixels a side
     return nn.Sequential(
         nn.Linear(n_latent, n_hidden), nn.ReLU(),
@@ -55,6 +64,10 @@ def n_params(
     return sum(p.numel() for p in model.parameters())
 
 # %% ../nbs/02_models.ipynb #4558becd
+def _check_modules(**mods):
+    for k, m in mods.items():
+        if not (m is None or isinstance(m, nn.Module)): raise ValueError(f"{k} must be an nn.Module or None, got {type(m).__name__}")
+
 class ConvAutoencoder(nn.Module):
     "Autoencoder from `encoder` and `decoder`, by default the reference's with a code of size `n_latent`"
     def __init__(self,
@@ -63,7 +76,8 @@ class ConvAutoencoder(nn.Module):
         decoder:nn.Module|None=None, # maps [B,n_latent] codes to [B,1,28,28] images; `conv_decoder(n_latent)` if None
     ):
         super().__init__()
-        self.n_latent = n_latent
+        self.n_latent = n_latent = check_int(n_latent, 'n_latent', 1)
+        _check_modules(encoder=encoder, decoder=decoder)
         self.encoder = conv_encoder(n_latent) if encoder is None else encoder
         self.decoder = conv_decoder(n_latent) if decoder is None else decoder
 
@@ -82,6 +96,9 @@ class ConvVAE(nn.Module):
         n_hidden=64, # number of features out of `trunk`
     ):
         super().__init__()
+        n_latent, n_hidden = check_int(n_latent, 'n_latent', 1), check_int(n_hidden, 'n_hidden', 1)
+        if not isinstance(sample, bool): raise ValueError(f"sample must be True or False, got {sample!r}")
+        _check_modules(trunk=trunk, decoder=decoder)
         store_attr('n_latent,sample')
         self.trunk = conv_trunk(n_hidden) if trunk is None else trunk
         self.mu,self.logvar = nn.Linear(n_hidden, n_latent),nn.Linear(n_hidden, n_latent)

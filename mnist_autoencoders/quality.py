@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from fastcore.script import call_parse
+from fastcore.script import call_parse, store_true
 from scipy.linalg import sqrtm, LinAlgWarning
 from scipy.stats import entropy
 from sklearn.neighbors import KNeighborsClassifier
-from .config import check_int, write_json, read_json, prepare_out, environment_info, cache_dir
+from .config import check_int, save_figure, write_json, read_json, prepare_out, environment_info, cache_dir
 from .data import MNISTData, load_mnist, mnist_splits
 from .inference import model_of, is_vae, encode
 from .learner import load_model
@@ -132,20 +132,21 @@ def sample_quality_table(ae, # An autoencoder (or a `Learner` holding one)
     return df
 
 # %% ../nbs/06b_quality.ipynb #e5b2a405
-def record_sample_quality(ae:str|Path, # The autoencoder's weights (`.pth`, or an exported `.pkl`)
-                          vae:str|Path, # The VAE's weights (or `.pkl`)
+def record_sample_quality(ae:str|Path, # The autoencoder, for `load_model`: its `weights.safetensors` or its run folder
+                          vae:str|Path, # The VAE, the same way
                           out:str|Path, # Output folder
                           classifier:str|Path|nn.Module|None=None, # A `DigitClassifier`, or its cache folder (`get_classifier`); `None`: the per-user cache
                           n:int=10000, seed:int=0, n_components:int=10, k:int=5, # As in `sample_quality_table`
                           pair:tuple=(0, 1), # Test images at the ends of the interpolation
                           data:MNISTData|None=None, # Loaded MNIST; `None` for the bundled copy
                           device=None, # Where to run; `None`: the GPU when there is one, else the CPU
+                          trusted:bool=False, # Load exported Learner `.pkl` files (a pickle can run code: only files you made yourself)
                          ) -> dict:
     "Compute `sample_quality_table` for two saved models, write it with its record and the sample grids to `out`, and return the record"
     import matplotlib.pyplot as plt
+    m_ae, m_vae = load_model(ae, device, trusted), load_model(vae, device, trusted)   # refused (a pickle, no file) before anything is written
     out, data = prepare_out(out), load_mnist() if data is None else data
     t0 = time.perf_counter()
-    m_ae, m_vae = load_model(ae, device), load_model(vae, device)
     if isinstance(classifier, nn.Module): clf, cache = classifier, None
     else:
         cache = cache_dir('classifier') if classifier is None else Path(classifier)
@@ -159,7 +160,7 @@ def record_sample_quality(ae:str|Path, # The autoencoder's weights (`.pth`, or a
                           title=f'{name}, seed {seed}', device=device)
     a, b = data.x_test[pair[0]], data.x_test[pair[1]]
     fig = plot_interpolation({'AE': interpolate(m_ae, a, b, device=device), 'VAE': interpolate(m_vae, a, b, device=device)}, a, b)
-    fig.savefig(out/'interpolation.png', dpi=100, bbox_inches='tight'); plt.close(fig)
+    save_figure(fig, out/'interpolation.png', dpi=100)   # atomic: never a truncated picture
     rec = dict(command='sample-quality', config=dict(ae=str(ae), vae=str(vae), classifier=cache and str(cache), n=n, seed=seed,
                n_components=n_components, k=k, n_train=len(mnist_splits(data)['x_train']), n_test=len(data.x_test), pair=list(pair)),
                table=table.to_dict(orient='split'), class_counts=table.attrs['class_counts'],
@@ -180,8 +181,8 @@ def load_sample_quality(folder:str|Path, # The `out` folder of `record_sample_qu
 
 # %% ../nbs/06b_quality.ipynb #bd12ebde
 @call_parse
-def sample_quality(ae:Annotated[str, dict(opt=True, required=True)], # The autoencoder: weights.pth or model.pkl
-                   vae:Annotated[str, dict(opt=True, required=True)], # The VAE: weights.pth or model.pkl
+def sample_quality(ae:Annotated[str, dict(opt=True, required=True)], # The autoencoder: weights.safetensors (or the run folder) from `mnist-ae train`
+                   vae:Annotated[str, dict(opt=True, required=True)], # The VAE: weights.safetensors (or the run folder)
                    out:Annotated[str, dict(opt=True, required=True)], # Output folder: sample_quality.json and PNG grids
                    classifier:str=None, # Cache folder of the digit classifier, trained there first if empty (minutes); default: the per-user cache
                    n:int=10000, # Images generated per sampler, at least 1
@@ -189,9 +190,10 @@ def sample_quality(ae:Annotated[str, dict(opt=True, required=True)], # The autoe
                    n_components:int=10, # Components of the Gaussian mixtures
                    k:int=5, # Neighbours of the k-NN accuracy of the codes
                    device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
+                   trust_pickle:store_true=False, # Load exported Learner .pkl files: a pickle can run code, so only files you made yourself
                   ):
     "Score samples of an autoencoder and a VAE (Fréchet distance, classifier confidence, class entropy, code k-NN accuracy)"
-    try: rec = record_sample_quality(ae, vae, out, classifier, n, seed, n_components, k, device=device)
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f"mnist-ae sample-quality: error: {e}") from None
+    try: rec = record_sample_quality(ae, vae, out, classifier, n, seed, n_components, k, device=device, trusted=trust_pickle)
+    except (ValueError, OSError) as e: raise SystemExit(f"mnist-ae sample-quality: error: {e}") from None
     print(load_sample_quality(out).round(4).to_string())
     print(f"\nwrote {out}/sample_quality.json and {len(rec['grids']) + 1} PNG files")

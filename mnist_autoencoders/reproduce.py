@@ -8,7 +8,8 @@ import json, os, shutil, time
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 from .reference import REPORT, STDS
-from .config import TrainConfig, check_same, write_json, read_json, prepare_out, environment_info
+from .config import (TrainConfig, check_same, save_figure, write_json, read_json, prepare_out,
+                                       environment_info, resolve_device)
 from .data import load_mnist, mnist_splits, MNISTData
 from .transforms import GaussianNoise, Occlusion, corrupt, show_corruptions
 from .inference import encode
@@ -63,13 +64,8 @@ class Run:
     def x_train(self, n=None): return mnist_splits(self.data, n_train=n)['x_train']
 
     def savefig(self, fig, name:str) -> str:
-        "Save `fig` as `figures/NAME.png` and close it; return the file name"
-        import matplotlib.pyplot as plt
-        fname = f'{name}.png'
-        tmp = self.out/'figures'/f'.{fname}'
-        fig.savefig(tmp, dpi=90, bbox_inches='tight', format='png'); plt.close(fig)
-        os.replace(tmp, self.out/'figures'/fname)
-        return fname
+        "Save `fig` as `figures/NAME.png` (atomically: never a truncated figure) and close it; return the file name"
+        return save_figure(fig, self.out/'figures'/f'{name}.png').name
 
     def train(self, name:str, kind:str, n_latent:int|None=None, folder:Path|None=None) -> dict:
         "Train `kind` with the preset's settings into `runs/NAME` (or `folder`), or reuse the run there; return its summary"
@@ -78,7 +74,7 @@ class Run:
                           seed=c['seed'], n_train=c['n_train'], early_stop='reference', one_cycle=False)
         return train_run(cfg, folder or self.out/'runs'/name, self.device, self.progress, self.data, reuse=True)
 
-    def model(self, name:str): return load_model(self.out/'runs'/name/'weights.pth', 'cpu')
+    def model(self, name:str): return load_model(self.out/'runs'/name, 'cpu')   # the run folder's weights.safetensors
 
 # %% ../nbs/07_reproduce.ipynb #62188b17
 def stage_data(r:Run) -> dict:
@@ -261,7 +257,12 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' 
     "Run (or resume) the report's whole study with `preset`'s settings into `out`; return the `results.json` record"
     cfg = check_preset(preset)
     if until is not None and until not in STAGES: raise ValueError(f"until must be one of {STAGES}, got {until!r}")
+    for name, v in (('progress', progress), ('quiet', quiet), ('silent', silent)):
+        if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
+    resolve_device(device)                        # every setting is checked before anything is written
+    if not isinstance(out, (str, Path)) or not str(out).strip(): raise ValueError(f"out must be the name of a folder, got {out!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir(): raise ValueError(f"out must be a folder, and {out} is a file")
     if (out/'config.json').is_file(): check_same(read_json(out/'config.json', 'reproduction configuration'), cfg, 'a reproduction', out)
     out = prepare_out(out)
     write_json(out/'config.json', cfg)

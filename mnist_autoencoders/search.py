@@ -5,16 +5,18 @@ reproducible, resumable, and shared by several processes through a database."""
 
 # %% ../nbs/04_search.ipynb #83d837b3
 from __future__ import annotations
-import math, random, tempfile, time
+import math, os, random, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import sqlalchemy
 import torch
-from .config import check_int, check_number, prepare_out, write_json, resolve_device, environment_info
+from .config import (check_int, check_number, prepare_out, write_bytes, write_json, resolve_device,
+                                       environment_info)
 from .reference import REFERENCE_LRS, REFERENCE_WDS, SEARCH_EPOCHS
-from .study import mask_url, open_storage, open_study, requeue_lost, pairs_done, work_queue
+from .study import mask_url, error_reason, storage_url, open_storage, open_study, requeue_lost, pairs_done, work_queue
 from .study import search_table, best_pair
 import optuna
 from optuna.pruners import MedianPruner, NopPruner
@@ -26,8 +28,9 @@ from .data import MNISTData, load_mnist, mnist_splits, kfold_splits, reconstruct
 from .learner import autoencoder_learner
 
 # %% auto #0
-__all__ = ['SCORES', 'plan_pairs', 'check_search_args', 'fold_loss', 'cv_objective', 'SearchResult', 'search_lr_wd',
-           'plot_search_heatmap', 'plot_fold_losses', 'lr_find_curve', 'plot_lr_find', 'print_search', 'search']
+__all__ = ['SCORES', 'STORAGE_ENV', 'plan_pairs', 'check_search_args', 'fold_loss', 'cv_objective', 'SearchResult',
+           'search_lr_wd', 'plot_search_heatmap', 'plot_fold_losses', 'lr_find_curve', 'plot_lr_find', 'print_search',
+           'search']
 
 # %% ../nbs/04_search.ipynb #9c13f436
 SCORES = ('last', 'best')  # a fold's score: the last epoch's validation loss (the reference), or the best epoch's
@@ -121,6 +124,18 @@ class SearchResult:
     def __iter__(self): return iter((self.table, self.best))
 
 # %% ../nbs/04_search.ipynb #137e60d2
+STORAGE_ENV = 'MNIST_AE_STORAGE'  # the environment variable that gives the storage URL when `storage` is not given
+
+def _storage_given(storage):
+    "The storage URL to use and where it came from: `storage`, else `$MNIST_AE_STORAGE`, else `None` (the SQLite default)"
+    if storage is None:
+        env = os.environ.get(STORAGE_ENV, '').strip()
+        return (env, STORAGE_ENV) if env else (None, 'default')
+    if not isinstance(storage, str) or not storage.strip():
+        raise ValueError(f"storage must be a SQLAlchemy URL or None (then ${STORAGE_ENV}, else the SQLite file out/search.db), "
+                         f"got {storage if isinstance(storage, str) else type(storage).__name__!r}")
+    return storage, 'argument'
+
 def _progress_line(t, table, n_done, n_trials):
     "One line on finished trial `t`, with the search's progress and its best pair so far"
     b, losses = best_pair(table), t.user_attrs['fold_losses']
@@ -145,7 +160,7 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
                  prune:bool=False, # Stop a pair early with Optuna's `MedianPruner` over folds
                  seed:int=0, # Seed of the draw of pairs, and of each fold's training (`seed + fold`)
                  n_train:int|None=None, # Search on the first `n_train` of the 48,000 training images (default: all)
-                 storage:str|None=None, # SQLAlchemy URL of the study's database; `None` for the SQLite file `out/search.db`
+                 storage:str|None=None, # SQLAlchemy URL of the study's database; `None` for `$MNIST_AE_STORAGE`, else the SQLite file `out/search.db`
                  study:str='lr_wd', # Study name: processes with the same storage and name share one search
                  out:str|Path='runs/search', # Output folder: search.csv, search.json (and search.db by default)
                  device=None, # 'cpu', 'cuda', ...; `None` for the GPU when there is one
@@ -162,38 +177,54 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
     "The reference's random search: `n_trials` (lr, wd) pairs, each scored by `n_folds`-fold cross-validation, on Optuna"
     t0 = time.perf_counter()
     cfg = check_search_args(lrs, wds, n_trials, n_folds, epochs, score, seed, n_train, heartbeat_interval, grace_period, prune_startup)
-    if not isinstance(study, str) or not study: raise ValueError(f"study must be a non-empty name, got {study!r}")
+    if not isinstance(study, str) or not study.strip(): raise ValueError(f"study must be a non-empty name, got {study!r}")
     if max_trials is not None: check_int(max_trials, 'max_trials', 0)
-    cfg.update(n_latent=n_latent, bs=bs, prune=bool(prune), prune_startup=prune_startup)
-    device, out = resolve_device(device), prepare_out(out)
-    url = storage or f"sqlite:///{out.absolute()/'search.db'}"
-    where = mask_url(url) if storage else f"sqlite:///{out/'search.db'}"   # as given: no absolute path of this machine in the record
+    ready_timeout = check_number(ready_timeout, 'ready_timeout (seconds)', 0)
+    if not isinstance(prune, bool): raise ValueError(f"prune must be True or False, got {prune!r}")
+    cfg.update(n_latent=check_int(n_latent, 'n_latent', 1), bs=check_int(bs, 'bs', 1), prune=prune, prune_startup=prune_startup)
+    if data is not None and not isinstance(data, MNISTData):
+        raise ValueError(f"data must be an MNISTData or None, got {type(data).__name__}")
+    if not isinstance(out, (str, Path)) or not str(out).strip(): raise ValueError(f"out must be the name of a folder, got {out!r}")
+    device = resolve_device(device)
+    given, source = _storage_given(storage)
+    if given is not None: storage_url(given)                 # parsed and its driver found, before anything is created
+    where = mask_url(given) if given else f"sqlite:///{Path(out)/'search.db'}"   # as given: no absolute path of this machine
     pruner = MedianPruner(n_startup_trials=prune_startup, n_warmup_steps=0) if prune else NopPruner()
     say = print if progress else (lambda *a, **k: None)
     with _optuna_quiet():
-        rdb = open_storage(url, heartbeat_interval, grace_period)
-        st, created = open_study(rdb, study, cfg, plan_pairs(cfg['lrs'], cfg['wds'], n_trials, seed), pruner, ready_timeout, where)
-        plan = [tuple(p) for p in st.user_attrs['pairs']]
-        x = mnist_splits(data if data is not None else load_mnist(), n_train=n_train)['x_train']
-        folds = kfold_splits(len(x), n_folds, seed=0)
-        lost = requeue_lost(st, plan)
-        say(f"[search] study {study!r} in {where}: {'created' if created else 'loaded'}, {pairs_done(st, plan)}/{n_trials} pairs done, "
-            f"{n_folds} folds x {cfg['epochs']} epochs on {len(x)} images, device {device}" +
-            (f"; re-queued {len(lost)} lost pair(s)" if lost else ''), flush=True)
-        def after_trial(t):
-            table = search_table(st); table.to_csv(out/'search.csv')
-            say(_progress_line(t, table, pairs_done(st, plan), n_trials), flush=True)
-        ran = work_queue(st, rdb, lambda trial: cv_objective(trial, x, folds, cfg, device), plan, max_trials, after_trial)
-        table, n_done = search_table(st), pairs_done(st, plan)
-        counts = {s: int((table.state == s).sum()) for s in ('COMPLETE', 'PRUNED', 'FAIL', 'RUNNING')}
-        counts['WAITING'] = len(st.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
-    rdb.engine.dispose()                                   # close pooled connections (the study reconnects if used again)
+        rdb = open_storage(given, heartbeat_interval, grace_period) if given else None   # a server is reached before out is made
+        try:
+            out = prepare_out(out)
+            url = given or f"sqlite:///{out.absolute()/'search.db'}"
+            rdb = rdb or open_storage(url, heartbeat_interval, grace_period)
+            st, created = open_study(rdb, study, cfg, plan_pairs(cfg['lrs'], cfg['wds'], n_trials, seed), pruner, ready_timeout, where)
+            plan = [tuple(p) for p in st.user_attrs['pairs']]
+            x = mnist_splits(data if data is not None else load_mnist(), n_train=n_train)['x_train']
+            folds = kfold_splits(len(x), n_folds, seed=0)
+            lost = requeue_lost(st, plan)
+            say(f"[search] study {study!r} in {where}{f' (from ${STORAGE_ENV})' if source == STORAGE_ENV else ''}: "
+                f"{'created' if created else 'loaded'}, {pairs_done(st, plan)}/{n_trials} pairs done, "
+                f"{n_folds} folds x {cfg['epochs']} epochs on {len(x)} images, device {device}" +
+                (f"; re-queued {len(lost)} lost pair(s)" if lost else ''), flush=True)
+            def after_trial(t):
+                table = search_table(st); write_bytes(out/'search.csv', table.to_csv().encode())   # atomic
+                say(_progress_line(t, table, pairs_done(st, plan), n_trials), flush=True)
+            ran = work_queue(st, rdb, lambda trial: cv_objective(trial, x, folds, cfg, device), plan, max_trials, after_trial)
+            table, n_done = search_table(st), pairs_done(st, plan)
+            counts = {s: int((table.state == s).sum()) for s in ('COMPLETE', 'PRUNED', 'FAIL', 'RUNNING')}
+            counts['WAITING'] = len(st.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+        except sqlalchemy.exc.SQLAlchemyError as e:          # a server lost mid-search: its message scrubbed, the driver's not chained
+            reason = error_reason(e, given or where)
+            raise RuntimeError(f"The storage {where} failed: {reason} (run the search again to resume it)") from None
+        finally:
+            if rdb is not None: rdb.engine.dispose()       # close pooled connections (the study reconnects if used again)
     best = best_pair(table)
-    record = dict(command='search', study=study, storage=where, config=cfg | dict(device=str(device), heartbeat_interval=heartbeat_interval,
-                  grace_period=grace_period, fold_seed=0, max_trials=max_trials), planned_pairs=[list(p) for p in plan],
+    record = dict(command='search', study=study, storage=where, storage_from=source,
+                  config=cfg | dict(device=str(device), heartbeat_interval=heartbeat_interval, grace_period=grace_period, fold_seed=0,
+                                    max_trials=max_trials), planned_pairs=[list(p) for p in plan],
                   best=best, pairs_done=n_done, finished=n_done == n_trials, counts=counts, trials_run_here=ran,
                   environment=environment_info(device), wall_time_s=round(time.perf_counter() - t0, 2))
-    table.to_csv(out/'search.csv')
+    write_bytes(out/'search.csv', table.to_csv().encode())
     write_json(out/'search.json', record)
     return SearchResult(table, best, record, st)
 
@@ -306,7 +337,7 @@ def search(trials:int=35, # Distinct (lr, wd) pairs to try, drawn at random from
            lrs:str=None, # Learning-rate grid, comma-separated (default: the reference's 19 values 1e-4, 2e-4, ..., 1e-2)
            wds:str=None, # Weight-decay grid, comma-separated (default: the reference's 19 values 1e-5, 2e-5, ..., 1e-3)
            score:str='last', # A fold's score: 'last' epoch's validation loss (the reference) or 'best' epoch's
-           storage:str=None, # SQLAlchemy URL of the study's database (default: the SQLite file OUT/search.db); PostgreSQL to share a search
+           storage:str=None, # SQLAlchemy URL of the study's database (default: $MNIST_AE_STORAGE, else the SQLite file OUT/search.db); PostgreSQL to share a search. Give a password in MNIST_AE_STORAGE, not here: ps and the shell's history show a command line
            study:str='lr_wd', # Study name: processes given the same storage and study name share one search
            out:str='runs/search', # Output folder: search.csv (the table), search.json (the record)
            prune:store_true=False, # Stop a pair after a fold worse than the median of the finished pairs (Optuna's MedianPruner)

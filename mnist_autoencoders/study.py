@@ -6,6 +6,7 @@ whichever process takes it, and a trial whose process dies runs again."""
 # %% ../nbs/04a_study.ipynb #a8c3eb84
 from __future__ import annotations
 import importlib.util, os, random, re, socket, threading, time, warnings
+from urllib.parse import unquote, unquote_plus
 import numpy as np
 import pandas as pd
 import sqlalchemy
@@ -20,14 +21,36 @@ from optuna.trial import TrialState
 from .config import check_same
 
 # %% auto #0
-__all__ = ['mask_url', 'open_storage', 'open_study', 'claim_trial', 'run_trial', 'pairs_done', 'requeue_lost', 'work_queue',
-           'search_table', 'best_pair']
+__all__ = ['mask_url', 'mask_secrets', 'error_reason', 'storage_url', 'open_storage', 'open_study', 'claim_trial', 'run_trial',
+           'pairs_done', 'requeue_lost', 'work_queue', 'search_table', 'best_pair']
 
 # %% ../nbs/04a_study.ipynb #4051822e
+_SECRET = r'pass|pwd|secret|token|key|credential'   # password, passwd, sslpassword, pwd, client_secret, token, api_key, ...
+
+def _mask(url):
+    "`url` (as text) with its secrets replaced by `***`, and the secrets as written"
+    found = []
+    def userinfo(m): found.append(m[2]); return f'{m[1]}***@'
+    def param(m):
+        if not m[3] or not re.search(_SECRET, unquote_plus(m[2]), re.I): return m[0]
+        found.append(m[3]); return f'{m[1]}{m[2]}=***'
+    s = re.sub(r'(://[^:/@?#]*:)([^@]*)@', userinfo, str(url), count=1)   # user:password@, as SQLAlchemy splits it
+    head, q, query = s.partition('?')
+    return head + q + re.sub(r'(^|[&;])([^=&;#]*)=([^&;#]*)', param, query), [f for f in found if f]
+
 def mask_url(url:str) -> str:
-    "`url` with its password replaced by `***` (also for a URL SQLAlchemy cannot parse)"
-    try: return make_url(url).render_as_string(hide_password=True)
-    except Exception: return re.sub(r'(://[^:/@]*:)[^@/]*@', r'\1***@', str(url))
+    "`url` with its password and every secret-looking query parameter replaced by `***` (also when SQLAlchemy cannot parse it)"
+    return _mask(url)[0]
+
+def mask_secrets(text:str, # A message, e.g. a driver's error
+                 url:str, # The storage URL whose secrets may appear in `text`
+                ) -> str:
+    "`text` with every secret of `url` (as written and percent-decoded), URL password and `password=...` pair replaced by `***`"
+    vals = {v for f in _mask(url)[1] for v in (f, unquote(f), unquote_plus(f))}
+    for v in sorted(vals, key=len, reverse=True): text = text.replace(v, '***')
+    text = re.sub(r'(://[^:/@?#\s]*:)[^@\s]*@', r'\1***@', text)                    # any other URL's password
+    pair = rf'(\b\w*(?:{_SECRET})\w*\s*=\s*)(\'[^\']*\'|"[^"]*"|[^\s&;,)]+)'             # password=..., sslpassword='...' of a DSN
+    return re.sub(pair, r'\1***', text, flags=re.I)
 
 # %% ../nbs/04a_study.ipynb #1520b0b1
 def _driver_url(url):
@@ -37,13 +60,22 @@ def _driver_url(url):
         u = u.set(drivername='postgresql+psycopg2')
     return u
 
-def _reason(e, url):
-    "A one-line reason for exception `e`, without the password of `url`"
+def error_reason(e:BaseException, # The error
+                 url:str, # The storage URL whose secrets must not show
+                ) -> str:
+    "A one-line reason for exception `e` (the driver's own error when SQLAlchemy wraps one), with the secrets of `url` masked"
     e = getattr(e, 'orig', None) or e
-    msg = ' '.join(str(e).split()) or type(e).__name__
-    try: pw = make_url(url).password
-    except Exception: pw = None
-    return msg.replace(pw, '***') if pw else msg
+    return ' '.join(mask_secrets(str(e), url).split()) or type(e).__name__
+
+def storage_url(url:str) -> sqlalchemy.engine.URL:
+    "`url` parsed, with its database driver importable (it connects to nothing), or a `ValueError` naming the masked URL"
+    what = ("storage must be a SQLAlchemy URL such as 'sqlite:///search.db' or "
+            "'postgresql+psycopg2://user:password@host:5432/db' (with its database driver installed)")
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"{what}, got {url if isinstance(url, str) else type(url).__name__!r}")
+    try: u = _driver_url(url); u.get_dialect().import_dbapi()
+    except Exception as e: raise ValueError(f"{what}, got {mask_url(url)!r}: {error_reason(e, url)}") from None
+    return u
 
 # %% ../nbs/04a_study.ipynb #49737db2
 def open_storage(url:str, # SQLAlchemy URL of the database
@@ -52,15 +84,10 @@ def open_storage(url:str, # SQLAlchemy URL of the database
                  tries:int=5, # Attempts when another process is creating the tables at the same moment
                 ) -> RDBStorage:
     "An Optuna `RDBStorage` on `url` with heartbeats and the retry of dead trials, or a `ValueError` naming the masked URL"
-    masked = mask_url(url)
-    def bad_url(e): return ValueError(f"storage must be a SQLAlchemy URL such as 'sqlite:///search.db' or "
-                                      f"'postgresql+psycopg2://user:password@host:5432/db' (with its database driver installed), "
-                                      f"got {masked!r}: {_reason(e, url)}")
-    try: u = _driver_url(url); backend, driver = u.get_backend_name(), u.get_driver_name()
-    except Exception as e: raise bad_url(e) from None
+    u, masked = storage_url(url), mask_url(url)
     kw = {}
-    if backend == 'sqlite': kw = dict(connect_args={'timeout': 60})
-    elif driver == 'psycopg2': kw = dict(pool_pre_ping=True, connect_args={'connect_timeout': 10})
+    if u.get_backend_name() == 'sqlite': kw = dict(connect_args={'timeout': 60})
+    elif u.get_driver_name() == 'psycopg2': kw = dict(pool_pre_ping=True, connect_args={'connect_timeout': 10})
     for i in range(tries):
         try:
             with warnings.catch_warnings():
@@ -68,11 +95,10 @@ def open_storage(url:str, # SQLAlchemy URL of the database
                 return RDBStorage(u.render_as_string(hide_password=False), engine_kwargs=kw, heartbeat_interval=heartbeat_interval,
                                   grace_period=grace_period, heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as e:
-            if i == tries - 1: raise ValueError(f"Cannot set up the storage {masked}: {_reason(e, url)}") from None
+            if i == tries - 1: raise ValueError(f"Cannot set up the storage {masked}: {error_reason(e, url)}") from None
             time.sleep(0.2 + random.random())              # another process is creating the same tables: try again
-        except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ImportError) as e: raise bad_url(e) from None
         except Exception as e:
-            raise ValueError(f"Cannot open the storage {masked}: {_reason(e, url)}") from None
+            raise ValueError(f"Cannot open the storage {masked}: {error_reason(e, url)}") from None
 
 # %% ../nbs/04a_study.ipynb #e958c29f
 def open_study(storage:RDBStorage, # From `open_storage`

@@ -29,6 +29,8 @@ def load_latent_sweep(runs, # A folder of `n_latent_KK` runs, or a list of run f
     for run in runs:
         s = read_json(Path(run)/'summary.json', 'run summary'); cfg = s['config']
         if cfg['kind'] != 'ae': raise ValueError(f"{Path(run)/'summary.json'} is a {cfg['kind']!r} run, expected an autoencoder ('ae')")
+        if s.get('diverged'): raise ValueError(f"{Path(run)/'summary.json'} records a run that diverged ({s.get('stop_reason')}): "
+                                               "train that size again with a lower lr, in a new folder")
         rows.append(dict(n_latent=cfg['n_latent'], mse=s['test']['mse'], mse_gaussian=s['test']['mse_gaussian'],
                          mse_occlusion=s['test']['mse_occlusion'], epochs_run=s['epochs_run'], wall_time_s=s['wall_time_s'],
                          n_train=cfg.get('n_train'), run=str(run)))

@@ -4,30 +4,43 @@
 
 # %% ../nbs/01_transforms.ipynb #b04d3829
 from __future__ import annotations
+import numbers
 import torch
 from torchvision.transforms.v2.functional import gaussian_noise
 from fastcore.basics import store_attr
 from fasttransform import Transform
 from .reference import KINDS, OCCLUSION_SIZES
+from .config import check_number, check_seed
 from .data import TensorImageInput, MNISTData, mnist_splits, reconstruction_dls, to_float_images
 
 # %% auto #0
-__all__ = ['GaussianNoise', 'Occlusion', 'RandomCorruption', 'reference_corruption', 'corrupt', 'show_corruptions', 'mnist_dls']
+__all__ = ['Corruption', 'GaussianNoise', 'Occlusion', 'RandomCorruption', 'reference_corruption', 'corrupt', 'show_corruptions',
+           'mnist_dls']
 
 # %% ../nbs/01_transforms.ipynb #c46b1242
 def _check_images(x):
     if x.ndim not in (3, 4): raise ValueError(f"expected an image [C, H, W] or a batch [B, C, H, W], got shape {tuple(x.shape)}")
 
-# %% ../nbs/01_transforms.ipynb #a98467bb
-class GaussianNoise(Transform):
-    "Add Gaussian noise N(`mean`, `std`^2) to every pixel of the input image(s)"
+# %% ../nbs/01_transforms.ipynb #119aa495
+class Corruption(Transform):
+    "Base of the corruptions: a transform of the model's input (`TensorImageInput`) that refuses a plain tensor"
     order = 10
+    def encodes(self, x:torch.Tensor):
+        if type(x) is torch.Tensor:
+            raise TypeError(f"{type(self).__name__} corrupts only the model's input: wrap a plain tensor as TensorImageInput(x) "
+                            "(the target, a TensorImageGray, passes through untouched)")
+        return x
+
+# %% ../nbs/01_transforms.ipynb #a98467bb
+class GaussianNoise(Corruption):
+    "Add Gaussian noise N(`mean`, `std`^2) to every pixel of the input image(s)"
     def __init__(self,
                  mean:float=0., # Mean of the noise
                  std:float=0.2, # Standard deviation of the noise, at least 0
                  clip:bool=False, # Clip the result to [0, 1]
                 ):
-        if not std >= 0: raise ValueError(f"GaussianNoise: std must be >= 0, got {std}")
+        mean, std = check_number(mean, 'GaussianNoise: mean'), check_number(std, 'GaussianNoise: std', 0)
+        if not isinstance(clip, bool): raise ValueError(f"GaussianNoise: clip must be True or False, got {clip!r}")
         super().__init__(); store_attr()
     def encodes(self, x:TensorImageInput):
         _check_images(x)
@@ -37,17 +50,24 @@ class GaussianNoise(Transform):
     def __repr__(self): return f"GaussianNoise(mean={self.mean}, std={self.std}, clip={self.clip})"
 
 # %% ../nbs/01_transforms.ipynb #cf538d1c
-class Occlusion(Transform):
+def _is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def _size_range(size, max_size):
+    "(lo, hi) of an occlusion's `size`: an int, or a (lo, hi) pair of ints, with 1 <= lo <= hi <= `max_size`"
+    pair = (size, size) if _is_int(size) else tuple(size) if isinstance(size, (tuple, list)) and len(size) == 2 else None
+    if pair is None or not all(map(_is_int, pair)) or not 1 <= pair[0] <= pair[1] <= max_size:
+        raise ValueError(f"Occlusion: size must be an int or a (lo, hi) pair of ints with 1 <= lo <= hi <= {max_size}, got {size!r}")
+    return int(pair[0]), int(pair[1])
+
+class Occlusion(Corruption):
     "Set a random `size` x `size` square of the input image(s) to 0, at a position where it fits"
-    order = 10
     max_size = 28
     def __init__(self,
                  size:int|tuple[int, int]=OCCLUSION_SIZES, # Side of the square, or an inclusive range to draw it from
                  per_image:bool=True, # Draw the size for every image; `False` draws one size per call
                 ):
-        lo, hi = (size, size) if isinstance(size, int) else tuple(size)
-        if not (1 <= lo <= hi <= self.max_size):
-            raise ValueError(f"Occlusion: size must be an int or a range (lo, hi) with 1 <= lo <= hi <= {self.max_size}, got {size}")
+        lo, hi = _size_range(size, self.max_size)
+        if not isinstance(per_image, bool): raise ValueError(f"Occlusion: per_image must be True or False, got {per_image!r}")
         super().__init__(); store_attr('size,per_image'); self.lo, self.hi = lo, hi
     def encodes(self, x:TensorImageInput):
         _check_images(x)
@@ -66,16 +86,21 @@ class Occlusion(Transform):
     def __repr__(self): return f"Occlusion(size={self.size}, per_image={self.per_image})"
 
 # %% ../nbs/01_transforms.ipynb #f3b0cb9b
-class RandomCorruption(Transform):
+def _as_list(v, name, what):
+    if isinstance(v, (str, bytes, torch.Tensor)) or not hasattr(v, '__iter__'):
+        raise ValueError(f"RandomCorruption: {name} must be a list of {what}, got {v!r}")
+    return list(v)
+
+class RandomCorruption(Corruption):
     "Apply one of `tfms` to each input image, chosen per image with probabilities `p`"
-    order = 10
     def __init__(self,
                  tfms:list, # The corruptions to choose from
                  p:list[float]|None=None, # Probability of each; `None` for equal probabilities
                 ):
-        tfms = list(tfms)
+        tfms = _as_list(tfms, 'tfms', 'transforms')
         if not tfms: raise ValueError("RandomCorruption: tfms must hold at least one transform, got an empty list")
-        p = [1/len(tfms)]*len(tfms) if p is None else [float(o) for o in p]
+        if bad := [t for t in tfms if not callable(t)]: raise ValueError(f"RandomCorruption: tfms must hold transforms, got {bad[0]!r}")
+        p = [1/len(tfms)]*len(tfms) if p is None else [check_number(o, 'RandomCorruption: every p', 0) for o in _as_list(p, 'p', 'probabilities')]
         if len(p) != len(tfms): raise ValueError(f"RandomCorruption: p has {len(p)} probabilities for {len(tfms)} transforms")
         if min(p) < 0 or abs(sum(p) - 1) > 1e-6: raise ValueError(f"RandomCorruption: p must be >= 0 and sum to 1, got {p}")
         super().__init__(); self.tfms, self.p = tfms, p
@@ -101,9 +126,12 @@ def corrupt(images:torch.Tensor, # Images `[N, 28, 28]`, uint8 in 0..255 or floa
             seed:int=0, # Seed of the random draws
            ) -> torch.Tensor:
     "A corrupted float copy `[N, 28, 28]` of `images`, the same for the same `seed`"
-    images = torch.as_tensor(images)
+    try: images = torch.as_tensor(images)
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"images must be a tensor of images [N, H, W], got {type(images).__name__}") from None
     if images.ndim != 3: raise ValueError(f"images must be a [N, H, W] tensor, got shape {tuple(images.shape)}")
-    x = TensorImageInput(to_float_images(images).unsqueeze(1))
+    if not callable(tfm): raise ValueError(f"tfm must be a corruption (a transform such as GaussianNoise()), got {tfm!r}")
+    seed = check_seed(seed)
+    x = TensorImageInput(to_float_images(images, 'images').unsqueeze(1))
     devices = [images.device] if images.device.type == 'cuda' else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)

@@ -11,6 +11,21 @@ def script(name):
     p = BIN/name
     return str(p) if p.exists() else shutil.which(name) or name
 
+def need_binary(path_or_name, # A program: its path, or a name looked up on PATH
+                why:str, # What it is for and how to get it, for the message
+               ) -> str:
+    "The path of program `path_or_name`; where it is missing the test is skipped, or fails when the environment has CI=true"
+    found = shutil.which(str(path_or_name))
+    if found: return found
+    msg = f"{path_or_name} is missing: {why}"
+    if os.environ.get('CI') == 'true': pytest.fail(f"{msg} (CI=true: a missing tool fails instead of skipping)")
+    pytest.skip(msg)
+
+@pytest.fixture(autouse=True)
+def _no_storage_from_env(monkeypatch):
+    "Each test chooses its storage: a MNIST_AE_STORAGE set in the caller's shell is not used (nor passed to commands)"
+    monkeypatch.delenv('MNIST_AE_STORAGE', raising=False)
+
 @pytest.fixture(scope='session')
 def mnist():
     "The bundled MNIST, loaded once per test process"

@@ -26,14 +26,12 @@ def test_short_run_writes_outputs(tmp_path, mnist):
     assert rec['config']['kind'] == 'dae' and rec['config']['n_train'] == 1024 and rec['epochs_run'] == 1
     for k in ('python', 'torch', 'fastai', 'device', 'cpu_count'): assert k in rec['environment']
     assert rec['wall_time_s'] > 0 and 0 < rec['test']['mse'] < 1
-    from fastai.learner import load_learner
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'summary.json', 'weights.json', 'weights.safetensors']   # no pickle
     from mnist_autoencoders.learner import load_model
-    x = mnist.x_test[:64]
-    learn = load_learner(out/'model.pkl', cpu=True)
-    model = load_model(out/'weights.pth', 'cpu')
-    p1 = learn.get_preds(dl=learn.dls.test_dl(x))[0]
-    with torch.no_grad(): p2 = model(x.float().div(255).unsqueeze(1))
-    assert torch.allclose(p1, p2, atol=1e-6)
+    from mnist_autoencoders.inference import reconstruction_errors
+    model = load_model(out, 'cpu')                                   # the run folder: its weights.safetensors
+    assert model.train_config == rec['config'] and model.ae_config['kind'] == 'dae'
+    assert reconstruction_errors(model, mnist.x_test)['mse'] == pytest.approx(rec['test']['mse'], rel=1e-5)   # the model it scored
 
 @pytest.mark.parametrize('args, msg', [
     (('--lr', '-1'), 'lr must be a finite number > 0, got -1.0'),
@@ -56,6 +54,19 @@ def test_unwritable_output_folder(tmp_path):
     res = run('train', '--epochs', '1', '--n-train', '512', '--out', tmp_path/'file'/'run', '--quiet')
     assert res.returncode != 0 and f"Cannot write to the output folder {tmp_path}/file/run" in res.stderr, res.stderr
     assert 'epoch' not in res.stdout
+
+def test_diverged_training_exits_with_the_reason(tmp_path):
+    "A learning rate far too high: one line that says where the loss went NaN and what to change, no traceback, no model"
+    out = tmp_path/'run'; out.mkdir()
+    for name in ('weights.safetensors', 'weights.json'): (out/name).write_bytes(b'an earlier run')
+    res = run('train', '--lr', '1e6', '--epochs', '1', '--n-train', '2000', '--device', 'cpu', '--quiet', '--out', out)
+    assert res.returncode != 0 and 'Traceback' not in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    msg = res.stderr.strip()
+    assert msg.startswith('mnist-ae train: error: training diverged: the loss became NaN at epoch 1, batch ') and 'lower lr (1000000.0)' in msg, msg
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'summary.json']
+    s = json.loads((out/'summary.json').read_text())
+    assert s['diverged'] is True and s['stop_reason'] in msg
 
 def test_unknown_command():
     res = run('fly')

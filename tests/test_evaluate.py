@@ -12,14 +12,14 @@ def mnist_ae(*args, **kw):
 
 @pytest.fixture(scope='module')
 def recorded():
-    f = RUNS/'ae'/'weights.pth'
+    f = RUNS/'ae'/'weights.safetensors'
     if not f.is_file(): pytest.skip(f"no recorded autoencoder {f}: run `mnist-ae train --kind ae --out results/train/ae`")
     return f
 
 def table_rows(out): return [l.split() for l in out.splitlines() if l.split() and l.split()[0] in ('original', 'Gaussian', 'occlusion')]
 
 def test_evaluate_weights_and_exported_learner_agree(recorded, tmp_path, mnist):
-    "The recorded weights, and the same model exported as a Learner pickle, print the same table"
+    "The recorded weights, the run folder, and the same model exported as a Learner pickle (trusted) print the same table"
     res = mnist_ae('evaluate', recorded, '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu')
     assert res.returncode == 0, res.stderr
     assert '10,000 test images, seed 2' in res.stdout and 'a square per image' in res.stdout
@@ -28,20 +28,22 @@ def test_evaluate_weights_and_exported_learner_agree(recorded, tmp_path, mnist):
     from mnist_autoencoders.learner import autoencoder_learner, load_model
     learn = autoencoder_learner('ae', data=mnist, n_train=512, device='cpu', path=tmp_path, model=load_model(recorded, 'cpu'))
     learn.export(tmp_path/'model.pkl')
-    res2 = mnist_ae('evaluate', tmp_path/'model.pkl', '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu')
+    res2 = mnist_ae('evaluate', tmp_path/'model.pkl', '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu', '--trust-pickle')
     assert res2.returncode == 0, res2.stderr
     assert table_rows(res2.stdout) == table_rows(res.stdout)
+    res3 = mnist_ae('evaluate', recorded.parent, '--seed', '2', '--occlusion', 'per_image', '--device', 'cpu')
+    assert res3.returncode == 0 and res3.stdout == res.stdout, res3.stderr   # the column is named after the run folder both ways
 
 def test_evaluate_errors_exit_nonzero(recorded, tmp_path):
     "A bad model file and a bad option each end the process with a message (every message is tested in the notebook)"
-    res = mnist_ae('evaluate', tmp_path/'none.pth')
+    res = mnist_ae('evaluate', tmp_path/'none.safetensors')
     assert res.returncode != 0 and 'mnist-ae evaluate: error: No weights file' in res.stderr, res.stderr
     res = mnist_ae('evaluate', recorded, '--occlusion', 'x')
     assert res.returncode != 0 and "occlusion must be one of ('once', 'per_image'), got 'x'" in res.stderr, res.stderr
 
 def test_evaluate_help_describes_every_option():
     res = mnist_ae('evaluate', '--help')
-    assert res.returncode == 0 and 'trust' in res.stdout                     # a pickle runs code when loaded
+    assert res.returncode == 0 and '--trust-pickle' in res.stdout            # a pickle runs code when loaded: refused unless trusted
     for opt in ('--std', '--seed', '--occlusion', '--sample', '--device'):
         line = next(l for l in res.stdout.splitlines() if l.strip().startswith(opt))
         assert len(line.split(opt, 1)[1].strip()) > 10, f"{opt} has no description"
@@ -50,7 +52,7 @@ def test_evaluate_record_needs_its_models_and_folder(tmp_path):
     "No repository path is a default: the three models and the output folder must be named"
     res = mnist_ae('evaluate-record', '--out', tmp_path/'rec')
     assert res.returncode == 2 and 'the following arguments are required: --ae, --dae, --vae' in res.stderr, res.stderr
-    res = mnist_ae('evaluate-record', '--ae', tmp_path/'none.pth', '--dae', tmp_path/'none.pth', '--vae', tmp_path/'none.pth',
+    res = mnist_ae('evaluate-record', '--ae', tmp_path/'none.safetensors', '--dae', tmp_path/'none.safetensors', '--vae', tmp_path/'none.safetensors',
                    '--out', tmp_path/'rec', '--seeds', '0')
     assert res.returncode != 0 and 'mnist-ae evaluate-record: error: seeds must be an integer >= 1, got 0' in res.stderr, res.stderr
     assert not (tmp_path/'rec').exists()

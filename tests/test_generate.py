@@ -14,7 +14,7 @@ def mnist_ae(*args, **kw):
 @pytest.fixture(scope='module')
 def recorded():
     "The recorded AE and VAE weights and the recorded classifier's folder"
-    fs = RESULTS/'train'/'ae'/'weights.pth', RESULTS/'train'/'vae'/'weights.pth', RESULTS/'classifier'
+    fs = RESULTS/'train'/'ae'/'weights.safetensors', RESULTS/'train'/'vae'/'weights.safetensors', RESULTS/'classifier'
     missing = [str(f) for f in fs if not f.exists()]
     if missing: pytest.skip(f"recorded results missing: {missing} (see the learner and classifier notebooks)")
     return fs
@@ -40,10 +40,13 @@ def test_generate_writes_a_png_with_its_settings(recorded, tmp_path):
 
 def test_generate_errors_write_nothing(recorded, tmp_path):
     "A bad option and a missing model each end the process with a message, and write no file (every message is tested in the notebook)"
-    for argv, msg in (([recorded[0], '--sampler', 'prior'], "kind='prior' needs a VAE"), ([tmp_path/'none.pth'], 'No weights file')):
+    for argv, msg in (([recorded[0], '--sampler', 'prior'], "kind='prior' needs a VAE"), ([tmp_path/'none.safetensors'], 'No weights file')):
         res = mnist_ae('generate', *argv, '--out', tmp_path/'x.png', '--device', 'cpu')
         assert res.returncode != 0 and 'mnist-ae generate: error:' in res.stderr and msg in res.stderr, res.stderr
     assert not (tmp_path/'x.png').exists()
+    res = mnist_ae('generate', recorded[0], '--out', tmp_path, '--device', 'cpu')       # a folder where the PNG file goes
+    assert res.returncode != 0 and f"out must be a .png file, got the folder {str(tmp_path)!r}: name a file in it" in res.stderr, res.stderr
+    assert 'Traceback' not in res.stderr and list(tmp_path.iterdir()) == []
 
 def test_sample_quality_writes_its_record(recorded, tmp_path):
     "A small run (100 images a row) with the recorded models and classifier: the table, the grids and the interpolation"

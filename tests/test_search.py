@@ -45,3 +45,22 @@ def test_command_line(tmp_path):
     assert 'hunter2' not in res.stdout + res.stderr
     res = subprocess.run([script('mnist-ae'), 'search', '--lrs', '1e-3,x', '--out', str(tmp_path/'z')], capture_output=True, text=True)
     assert res.returncode != 0 and "error: lrs must be comma-separated numbers, got '1e-3,x'" in res.stderr, res.stderr
+    res = subprocess.run([script('mnist-ae'), 'search', '--out', ''], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode != 0 and "error: out must be the name of a folder, got ''" in res.stderr, res.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path/'x']                                  # the refused runs made nothing
+
+def test_storage_help_recommends_the_environment():
+    from fastcore.script import anno_parser
+    from mnist_autoencoders.search import search
+    help = ' '.join(anno_parser(search, prog='mnist-ae search').format_help().split())
+    assert "default: $MNIST_AE_STORAGE, else the SQLite file OUT/search.db" in help and "ps and the shell's history" in help
+
+@pytest.mark.parametrize('bad', [dict(bs=0), dict(n_latent=0), dict(study=''), dict(max_trials=-1), dict(ready_timeout=-1),
+                                 dict(device='tpu'), dict(out=''), dict(storage=''), dict(storage=5)])
+def test_refused_call_leaves_nothing(bad, mnist, tmp_path):
+    kw = dict(lrs=[1e-3, 1e-2], wds=[1e-5], n_trials=2, n_folds=2, epochs=1, n_train=600, data=mnist, device='cpu', progress=False)
+    for storage in (None, f"sqlite:///{tmp_path/'shared.db'}"):
+        with pytest.raises(ValueError, match=list(bad)[0]): search_lr_wd(**(kw | dict(storage=storage, out=tmp_path/'out') | bad))
+        assert list(tmp_path.iterdir()) == []                                          # no folder, no database, no study
+    res = search_lr_wd(**kw, storage=f"sqlite:///{tmp_path/'shared.db'}", out=tmp_path/'out', max_trials=0)   # the corrected call
+    assert res.record['trials_run_here'] == 0 and res.record['config']['bs'] == 512

@@ -15,7 +15,13 @@ Quarto, which `nbdev-docs` needs, cannot be installed here (DESIGN.md, decision 
    relative links to pages, and the cell keys nbformat rejects (`has_sd`, a float `execution.total`) are dropped.
    The Results page is generated from the paper reproduction, `results/paper` (docs/results_page.py).
 3. `sphinx-build` with myst-nb (no execution: the stored outputs are shown) and the furo theme writes the HTML.
-   Nothing is fetched from the network, at build or view time (MathJax is served from the site itself).
+   Nothing is fetched from the network at view time (MathJax is served from the site itself).
+4. The page "Explore the latent space" (docs/explore.md, docs/_static/explorer/) gets what it runs in the reader's
+   browser (DESIGN.md, decision 9): the recorded models' decoders and encoders exported to ONNX by the library
+   (`mnist_autoencoders.export.export_onnx`), the test digits and their codes as JSON, a grid picture for readers who
+   open the page as a file, and onnxruntime-web, installed from npm at a pinned version into _proc/npm (the one
+   download of the build, done once; `MNIST_AE_ORT_WEB` may point at an installed `dist` folder instead). They go to
+   OUT/_static/explorer/, never into the committed tree.
 
 Pages: Home (nbs/index.ipynb), one page per library notebook (nbs/*.ipynb), the tutorials (nbs/tutorials/*.ipynb,
 if any), Results, and docs/*.md (how the site is built).
@@ -395,6 +401,135 @@ def build_sources(proc:Path, nbs:Path=NBS, results:Path=RESULTS, docs:Path=DOCS,
         if strict: raise SystemExit('build_docs: dangling links (--strict)')
     return dict(pages=pages, dangling=links.dangling, results=res)
 
+# --------------------------------------------------------------------------------------------------------------------
+# Step 4: the latent-space explorer (docs/explore.md): ONNX models, data and onnxruntime-web, in the site's static files
+
+ORT_WEB_VERSION = '1.30.0'   # onnxruntime-web from npm, pinned
+ORT_WEB_FILES = ('ort.wasm.min.js', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm')   # what the page loads
+NPM_CACHE = ROOT/'_proc'/'npm'   # npm installs here (ignored by git), once per version, shared by every build
+# The models the page runs: name -> (run folder under results/, label, parts exported)
+EXPLORER_MODELS = {
+    'ae2': ('latent2/ae', 'AE, latent 2', ('decoder',)),
+    'vae2': ('latent2/vae', 'VAE, latent 2', ('decoder',)),
+    'ae6': ('paper/runs/ae', 'AE, latent 6', ('decoder', 'encoder')),
+    'dae6': ('paper/runs/dae', 'DAE, latent 6', ('decoder', 'encoder')),
+    'vae6': ('paper/runs/vae', 'VAE, latent 6', ('decoder',)),
+}
+N_PICK = 20   # test digits of each class the reader can pick from
+
+def ort_web_dist(cache:Path=NPM_CACHE, version:str=ORT_WEB_VERSION) -> Path:
+    """The `dist` folder of onnxruntime-web `version`: `$MNIST_AE_ORT_WEB` when set (a `dist` folder installed
+    elsewhere, for a build with no npm registry), else `npm install`ed once into `cache`"""
+    if env := os.environ.get('MNIST_AE_ORT_WEB'):
+        dist = Path(env)
+        if missing := [f for f in ORT_WEB_FILES if not (dist/f).is_file()]:
+            raise SystemExit(f'build_docs: MNIST_AE_ORT_WEB={env} lacks {missing}')
+        return dist
+    prefix = Path(cache)/f'onnxruntime-web-{version}'
+    pkg = prefix/'node_modules'/'onnxruntime-web'
+    def ok():
+        try: return json.loads((pkg/'package.json').read_text())['version'] == version and all((pkg/'dist'/f).is_file() for f in ORT_WEB_FILES)
+        except (OSError, ValueError, KeyError): return False
+    if not ok():
+        npm = shutil.which('npm')
+        if not npm: raise SystemExit('build_docs: npm is missing: the explorer page needs onnxruntime-web from npm '
+                                     '(install Node.js, or set MNIST_AE_ORT_WEB to an installed dist folder)')
+        prefix.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        res = subprocess.run([npm, 'install', '--prefix', str(prefix), f'onnxruntime-web@{version}', '--no-audit',
+                              '--no-fund', '--ignore-scripts', '--no-save', '--loglevel=error'],
+                             capture_output=True, text=True)
+        if res.returncode or not ok():
+            raise SystemExit(f'build_docs: npm install onnxruntime-web@{version} failed:\n{res.stdout[-2000:]}{res.stderr[-2000:]}')
+        log(f'npm installed onnxruntime-web {version} in {time.perf_counter()-t:.1f} s')
+    return pkg/'dist'
+
+def _sha(*parts) -> str:
+    "A short hash of files (paths) and bytes"
+    h = hashlib.sha256()
+    for p in parts: h.update(p if isinstance(p, bytes) else Path(p).read_bytes())
+    return h.hexdigest()[:16]
+
+def _round(t, nd): return [[round(float(v), nd) for v in row] for row in t.tolist()]
+
+def _grid_png(models:dict, data, fname:Path, n:int=15):
+    """The picture shown when the page cannot run the models: each decoder over a grid of codes (the first two
+    coordinates; any others at their median over the test set)"""
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt, torch
+    from torchvision.utils import make_grid
+    from mnist_autoencoders.inference import encode, decode
+    fig, axs = plt.subplots(1, len(models), figsize=(6.2*len(models), 6.6), dpi=72, squeeze=False)
+    for ax, (name, (m, label)) in zip(axs[0], models.items()):
+        z = encode(m, data.x_test, device='cpu')
+        lo, hi = z.quantile(0.01, 0).tolist(), z.quantile(0.99, 0).tolist()
+        ys, xs = torch.linspace(hi[1], lo[1], n), torch.linspace(lo[0], hi[0], n)   # the top row has the largest z2
+        codes = torch.stack(torch.meshgrid(ys, xs, indexing='ij')[::-1], -1).reshape(-1, 2)
+        codes = torch.cat([codes, z[:, 2:].median(0).values.expand(len(codes), -1)], 1)
+        ax.imshow(make_grid(decode(m, codes, device='cpu')[:, None], nrow=n, padding=0)[0], cmap='gray', vmin=0, vmax=1)
+        ax.set_title(f'{label}\ncodes from ({lo[0]:.1f}, {lo[1]:.1f}) to ({hi[0]:.1f}, {hi[1]:.1f})', fontsize=11)
+        ax.axis('off')
+    fig.tight_layout()
+    fig.savefig(fname, dpi=72, bbox_inches='tight', pad_inches=0.1); plt.close(fig)
+
+def build_explorer(out:Path, work:Path, results:Path=RESULTS) -> dict:
+    """Write what docs/explore.md runs to `out`/_static/explorer: the recorded models' decoders (and the latent-6 AE's and
+    DAE's encoders) exported to ONNX by the library (`export_onnx`), the data the page shows (computed from the test set
+    with the same models), a grid picture for where the page cannot run, and onnxruntime-web's files"""
+    import base64, torch
+    from mnist_autoencoders.data import load_mnist
+    from mnist_autoencoders.learner import load_model
+    from mnist_autoencoders.export import export_onnx
+    from mnist_autoencoders.inference import encode
+    from mnist_autoencoders import export as export_mod
+    t0 = time.perf_counter()
+    dst = Path(out)/'_static'/'explorer'
+    for sub in ('models', 'data', 'ort'): shutil.rmtree(dst/sub, ignore_errors=True); (dst/sub).mkdir(parents=True)
+    cache = Path(work)/'explorer'; cache.mkdir(parents=True, exist_ok=True)
+    data = load_mnist()
+    x_test, y_test = data.x_test, data.y_test
+    pick = torch.cat([(y_test == d).nonzero()[:N_PICK, 0] for d in range(10)])   # the first N_PICK test images of each digit
+    manifest = dict(onnxruntime_web=ORT_WEB_VERSION, torch=torch.__version__, models={}, missing=[],
+                    pick=dict(index=pick.tolist(), label=y_test[pick].tolist(),
+                              pixels=base64.b64encode(x_test[pick].numpy().tobytes()).decode()))
+    latent2, loaded, grid6 = {}, {}, {}
+    for name, (run, label, parts) in EXPLORER_MODELS.items():
+        folder = Path(results)/run
+        try: m = load_model(folder, 'cpu')
+        except FileNotFoundError:
+            manifest['missing'].append(dict(name=name, label=label, run=f'results/{run}'))
+            log(f'explorer: no recorded run in results/{run}: the page goes without {label}'); continue
+        summary = json.loads((folder/'summary.json').read_text()) if (folder/'summary.json').is_file() else {}
+        key = _sha(export_mod.__file__, *(t.numpy().tobytes() for t in m.state_dict().values())) + '-' + torch.__version__
+        files = {}
+        for part in parts:
+            f = cache/f'{name}_{part}-{key}.onnx'
+            if not f.is_file():
+                t = time.perf_counter(); export_onnx(m, f, part)
+                log(f'explorer: exported the {label} {part} to ONNX in {time.perf_counter()-t:.1f} s')
+            shutil.copy2(f, dst/'models'/f'{name}_{part}.onnx')
+            files[part] = f'models/{name}_{part}.onnx'
+        z = encode(m, x_test, device='cpu')
+        info = dict(label=label, kind=getattr(m, 'ae_config', {}).get('kind'), n_latent=m.n_latent, run=f'results/{run}', files=files,
+                    vae=hasattr(m, 'reparameterize'), config=summary.get('config'), test=summary.get('test'),
+                    epochs_run=summary.get('epochs_run'), wall_time_s=summary.get('wall_time_s'),
+                    lo=z.min(0).values.tolist(), hi=z.max(0).values.tolist(),
+                    q01=z.quantile(0.01, 0).tolist(), q99=z.quantile(0.99, 0).tolist(),
+                    pick_codes=_round(z[pick], 5))
+        manifest['models'][name] = info
+        if m.n_latent == 2:
+            latent2[name] = dict(x=[round(float(v), 3) for v in z[:, 0]], y=[round(float(v), 3) for v in z[:, 1]])
+            loaded[name] = (m, label)
+        elif name == 'vae6': grid6 = {name: (m, label + ' (z1, z2; the others at their median)')}
+    latent2['label'] = ''.join(map(str, y_test.tolist()))
+    (dst/'data'/'explorer.json').write_text(json.dumps(manifest, separators=(',', ':')))
+    (dst/'data'/'latent2.json').write_text(json.dumps(latent2, separators=(',', ':')))
+    if loaded or grid6: _grid_png(loaded or grid6, data, dst/'data'/'latent2-grid.png')
+    dist = ort_web_dist()
+    for f in ORT_WEB_FILES: shutil.copy2(dist/f, dst/'ort'/f)
+    log(f'explorer: {len(manifest["models"])} models, data and onnxruntime-web {ORT_WEB_VERSION} in {time.perf_counter()-t0:.1f} s')
+    return manifest
+
 def sphinx_build(src:Path, out:Path, doctrees:Path, jobs:str='1', quiet:bool=False) -> int:
     "Run sphinx-build (html, conf.py from docs/) on `src` into `out`"
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(doctrees), '-j', str(jobs),
@@ -428,6 +563,7 @@ def main(argv=None):
     t1 = time.perf_counter()
     rc = sphinx_build(proc/'src', out, proc/'doctrees', args.jobs, args.quiet)
     if rc: raise SystemExit(f'build_docs: sphinx-build failed (exit {rc})')
+    build_explorer(out, proc, Path(args.results).resolve())
     log(f'site written to {out}/index.html (sources {t1-t0:.1f} s, sphinx {time.perf_counter()-t1:.1f} s)')
     return out
 

@@ -1,7 +1,8 @@
 """Write README.md from nbs/index.ipynb (Quarto, which `nbdev-readme` needs, is unavailable).
 
 `python tools/make_readme.py` writes the file; `python tools/make_readme.py --check` exits 1 when README.md is stale.
-The conversion keeps markdown cells as they are (links to notebooks made relative to the root), code cells as fenced Python, and their text and markdown outputs;
+The conversion keeps markdown cells as they are (links to notebooks made relative to the root, links to the site's
+other pages pointed at their source in docs/, or dropped where they have none), code cells as fenced Python, and their text and markdown outputs;
 cells marked `#| hide` are left out, and nbdev directives (`#| ...`) are stripped. The notebook's first markdown cell
 (`# Title` and `> subtitle`) becomes the README's heading.
 """
@@ -25,9 +26,15 @@ def _output_md(o):
     if 'image/png' in data or txt.startswith('<IPython.core.display'): return ''
     return f"```\n{txt.rstrip()}\n```" if txt else ''
 
+def _site_link(m):
+    "A link to a page of the site that is not a notebook: to its markdown source in docs/ when there is one, else no link"
+    text, page = m.group(1), m.group(2)
+    return f'[{text}](docs/{page}.md)' if (ROOT/'docs'/f'{page}.md').is_file() else text
+
 def _links(md):
     "Links to notebooks are relative to nbs/ in the notebook; the README sits at the repository's root"
-    return re.sub(r'\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s]+\.ipynb(?:#[^)\s]*)?)\)', r'](nbs/\1)', md)
+    md = re.sub(r'\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s]+\.ipynb(?:#[^)\s]*)?)\)', r'](nbs/\1)', md)
+    return re.sub(r'\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|/|#)([\w-]+)\.html(?:#[^)\s]*)?\)', _site_link, md)
 
 def readme_text(nb_path=ROOT/'nbs'/'index.ipynb'):
     "The README's markdown, made from the notebook at `nb_path`"
