@@ -30,3 +30,16 @@ def test_corrupt_bundled_copy_is_caught(tmp_path):
         if n == 't10k-labels-idx1-ubyte': data[100] ^= 1
         (tmp_path/n).write_bytes(bytes(data))
     with pytest.raises(ValueError, match='Checksum mismatch for .*t10k-labels-idx1-ubyte'): load_mnist(tmp_path, verify=True)
+
+def test_wheel_carries_the_licence(tmp_path):
+    "The wheel built from this checkout holds the Apache-2.0 LICENSE that pyproject.toml declares (no download: no isolation)"
+    import zipfile
+    from conftest import ROOT
+    res = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    whl, = tmp_path.glob('mnist_autoencoders-*.whl')
+    names = zipfile.ZipFile(whl).namelist()
+    lic = [n for n in names if n.endswith('.dist-info/licenses/LICENSE')]
+    assert lic, names
+    assert 'Apache License' in zipfile.ZipFile(whl).read(lic[0]).decode()
