@@ -209,7 +209,7 @@ def search_part(page:Page, paper:Path, rec:dict):
     folds = [k for k in (top[0] if top else {}) if k.startswith('fold_')]
     page.add(f"The eight best pairs (of {sum(1 for r in _unsplit(s['table']) if r['state'] == 'COMPLETE')}):\n")
     page.add(table(['lr', 'wd'] + folds + ['mean', 'std'], [[g(r['lr']), g(r['wd'])] + [f4(r[k]) for k in folds] + [f4(r['mean']), f4(r['std'])] for r in top]))
-    page.add(figure(page, paper, 'search_heatmap.png', 'Mean validation loss of each pair tried (darker is lower).'))
+    page.add(figure(page, paper, 'search_heatmap.png', 'Mean validation loss of each pair tried (lighter is lower; the best pair framed in red; the colour scale ends at the upper outlier fence, Q3 + 1.5 IQR).'))
     page.add(figure(page, paper, 'search_folds.png', 'Validation loss per fold of each pair.', '520px'))
     page.add(figure(page, paper, 'lr_find.png', f"fastai's `lr_find` on the same model and data (its valley suggestion: "
                     f"{g(float(format(s['lr_find_valley'], '.2g')))}) against the search's best lr.", '520px'))
