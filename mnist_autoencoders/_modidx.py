@@ -155,6 +155,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                          'mnist_autoencoders.data.read_idx': ('data.html#read_idx', 'mnist_autoencoders/data.py'),
                                          'mnist_autoencoders.data.reconstruction_dls': ( 'data.html#reconstruction_dls',
                                                                                          'mnist_autoencoders/data.py'),
+                                         'mnist_autoencoders.data.show_results': ('data.html#show_results', 'mnist_autoencoders/data.py'),
                                          'mnist_autoencoders.data.to_float_images': ( 'data.html#to_float_images',
                                                                                       'mnist_autoencoders/data.py'),
                                          'mnist_autoencoders.data.train_valid_split': ( 'data.html#train_valid_split',

@@ -16,13 +16,16 @@ from torchvision.datasets.utils import calculate_md5, check_integrity, extract_a
 from fastcore.basics import store_attr
 from fastai.torch_core import TensorImageBW
 from fastai.data.core import TfmdDL, DataLoaders
-import fastai.vision.data  # registers `show_batch` / `show_results` for image-to-image batches
+import fastai.vision.data  # registers `show_batch` for image-to-image batches
+from fastai.vision.data import get_grid
+from plum import dispatch  # fastai's type dispatch: `show_results` below adds a method for our types
 from sklearn.model_selection import KFold
 
 # %% auto #0
 __all__ = ['MNIST_FILES', 'MNIST_MD5', 'read_idx', 'bundled_mnist_path', 'MNISTData', 'load_mnist', 'train_valid_split',
            'kfold_splits', 'mnist_splits', 'TensorImageGray', 'TensorImageInput', 'to_float_images',
-           'ReconstructionDataset', 'ReconstructionDL', 'ReconstructionDataLoaders', 'reconstruction_dls']
+           'ReconstructionDataset', 'ReconstructionDL', 'ReconstructionDataLoaders', 'reconstruction_dls',
+           'show_results']
 
 # %% ../nbs/00_data.ipynb #712cff09
 def read_idx(path, # An IDX file, gzipped (`.gz`) or not
@@ -254,3 +257,23 @@ def reconstruction_dls(train_images:torch.Tensor, # Training images, `[N, 28, 28
     return ReconstructionDataLoaders(
         ReconstructionDL(trn, bs=bs, shuffle=shuffle, drop_last=False, after_batch=batch_tfms, device=device, **kwargs),
         ReconstructionDL(val, bs=bs, after_batch=valid_batch_tfms, device=device, **kwargs), device=device)
+
+# %% ../nbs/00_data.ipynb #7c713927
+@dispatch
+def show_results(x:TensorImageInput, # The batch's inputs (corrupted, for a denoising autoencoder)
+                 y:TensorImageGray, # The batch's targets
+                 samples, # (input, target) pairs, decoded
+                 outs, # The model's outputs, decoded: the reconstruction first
+                 ctxs=None, # Axes to draw on: 3 per sample; `None` for a new figure
+                 max_n:int=6, # Most samples to show, one per row
+                 figsize=None, # Size of the new figure
+                 **kwargs):
+    "One figure, one row per sample: the model's input | the target | the reconstruction (fastai's `show_results` for our types)"
+    n = min(len(samples), max_n)
+    if ctxs is None:
+        ctxs = get_grid(3*n, nrows=n, ncols=3, figsize=figsize or (4.2, 1.45*n))
+    for i in range(2): ctxs[i::3] = [b.show(ctx=c, **kwargs) for b, c, _ in zip(samples.itemgot(i), ctxs[i::3], range(n))]
+    ctxs[2::3] = [TensorImageGray(b[0] if isinstance(b, tuple) else b).show(ctx=c, **kwargs)
+                  for b, c, _ in zip(outs, ctxs[2::3], range(n))]
+    for c, t in zip(ctxs[:3], ('input', 'target', 'reconstruction')): c.set_title(t, fontsize=9)
+    return ctxs
