@@ -75,7 +75,8 @@ def crawl(site, server, tmp_path_factory):
     from playwright.sync_api import sync_playwright
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html')
                    if not p.relative_to(site).parts[0].startswith('_'))
-    rec = dict(pages=pages, status={}, errors=[], requests=[], outside=[], failed=[], links=set(), images=[], text={})
+    rec = dict(pages=pages, status={}, errors=[], requests=[], outside=[], failed=[], links=set(), images=[], text={},
+               ids={}, fragments=set(), widths={}, brand_lines={})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
@@ -99,7 +100,14 @@ def crawl(site, server, tmp_path_factory):
             rec['status'][p] = resp.status if resp else None
             rec['images'] += [(p, i['src'], i['ok']) for i in page.evaluate(_IMAGES_JS)]
             for href in page.eval_on_selector_all('a[href]', 'els => els.map(e => e.href)'):
-                if href.startswith(server): rec['links'].add((p, urldefrag(href)[0]))
+                if href.startswith(server):
+                    rec['links'].add((p, urldefrag(href)[0]))
+                    if urldefrag(href)[1]: rec['fragments'].add((p, href))
+            rec['ids'][p] = set(page.eval_on_selector_all('[id], a[name]', 'els => els.map(e => e.id || e.name)'))
+            rec['widths'][p] = page.evaluate('() => [document.documentElement.scrollWidth, window.innerWidth]')
+            rec['brand_lines'][p] = page.evaluate('''() => { const e = document.querySelector('.sidebar-brand-text');
+                if (!e) return 0; const lh = parseFloat(getComputedStyle(e).lineHeight) || 1;
+                return Math.round(e.getBoundingClientRect().height / lh); }''')
             if p in shots:
                 rec['text'][p] = page.inner_text('body')
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}.png'))
@@ -133,6 +141,24 @@ def test_internal_links_resolve(crawl, server):
         if not ok: bad.append(t)
     assert not bad, 'broken internal links:\n' + '\n'.join(f'{p} -> {t}' for p, t in sorted(crawl['links'])
                                                           if t in bad)
+
+def test_link_anchors_exist(crawl, server):
+    "Every internal link to a place in a page (`page.html#name`) finds that name there"
+    missing = []
+    for p, href in sorted(crawl['fragments']):
+        url, frag = urldefrag(href)
+        target = url[len(server):] or 'index.html'
+        if target in crawl['ids'] and frag not in crawl['ids'][target]: missing.append(f'{p} -> {target}#{frag}')
+    assert not missing, 'links to anchors that do not exist:\n' + '\n'.join(missing)
+
+def test_no_page_scrolls_sideways(crawl):
+    "At 1280 px no page is wider than the window (wide tables and code scroll inside their own box)"
+    wide = {p: w for p, w in crawl['widths'].items() if w[0] > w[1]}
+    assert not wide, f'pages wider than the window (scroll width, window width): {wide}'
+
+def test_sidebar_title_on_one_line(crawl):
+    lines = {p: n for p, n in crawl['brand_lines'].items() if n > 1}
+    assert not lines, f'the sidebar title wraps: {lines}'
 
 def test_images_load(crawl):
     assert crawl['images'], 'no picture on any page'

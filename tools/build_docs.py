@@ -530,6 +530,31 @@ def build_explorer(out:Path, work:Path, results:Path=RESULTS) -> dict:
     log(f'explorer: {len(manifest["models"])} models, data and onnxruntime-web {ORT_WEB_VERSION} in {time.perf_counter()-t0:.1f} s')
     return manifest
 
+_re_id = re.compile(r'\bid="([^"]+)"')
+_re_href_attr = re.compile(r'(<a\b[^>]*\bhref=")([^"#]*)#([^"]+)(")')
+
+def fix_anchors(out:Path) -> list[str]:
+    """Links to a place that its page lacks (nbdev links every back-quoted name it indexes, also methods and names that
+    get no API entry of their own): `Class.method` goes to `Class`'s entry, anything else to the page's top. Returns the
+    links changed, as 'page -> target#name'"""
+    pages = {p.relative_to(out).as_posix(): p for p in out.rglob('*.html') if not p.relative_to(out).parts[0].startswith('_')}
+    ids = {k: set(_re_id.findall(p.read_text())) for k, p in pages.items()}
+    changed = []
+    for name, p in pages.items():
+        text = p.read_text()
+        def sub(m):
+            url, frag = m.group(2), m.group(3)
+            if re.match(r'^[a-z][a-z0-9+.-]*:', url, re.I): return m.group(0)
+            target = os.path.normpath(os.path.join(os.path.dirname(name), url)).replace(os.sep, '/') if url else name
+            if target not in ids or frag in ids[target]: return m.group(0)
+            changed.append(f'{name} -> {target}#{frag}')
+            head = frag.split('.')[0]
+            if head != frag and head in ids[target]: return f'{m.group(1)}{url}#{head}{m.group(4)}'
+            return f'{m.group(1)}{url or os.path.basename(name)}{m.group(4)}'
+        new = _re_href_attr.sub(sub, text)
+        if new != text: p.write_text(new)
+    return changed
+
 def sphinx_build(src:Path, out:Path, doctrees:Path, jobs:str='1', quiet:bool=False) -> int:
     "Run sphinx-build (html, conf.py from docs/) on `src` into `out`"
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-c', str(DOCS), '-d', str(doctrees), '-j', str(jobs),
@@ -563,6 +588,8 @@ def main(argv=None):
     t1 = time.perf_counter()
     rc = sphinx_build(proc/'src', out, proc/'doctrees', args.jobs, args.quiet)
     if rc: raise SystemExit(f'build_docs: sphinx-build failed (exit {rc})')
+    if fixed := fix_anchors(out):
+        log(f'{len(fixed)} links to a name without an entry of its own now go to its class or its page: ' + ', '.join(fixed))
     build_explorer(out, proc, Path(args.results).resolve())
     log(f'site written to {out}/index.html (sources {t1-t0:.1f} s, sphinx {time.perf_counter()-t1:.1f} s)')
     return out
