@@ -280,7 +280,6 @@ def record_tsne(models:dict, # Title -> saved model (for `load_model`), e.g. {'A
                 trusted:bool=False, # Load exported Learner `.pkl` files (a pickle can run code: only files you made yourself)
                ) -> dict:
     "t-SNE maps of `n` test codes of each saved model, side by side: write `out/tsne.png` and `out/tsne.json`"
-    import matplotlib.pyplot as plt
     files, data = dict(models), load_mnist() if data is None else data
     t0 = time.perf_counter()
     emb = {}

@@ -12,7 +12,6 @@ from torch import nn
 from .config import write_bytes
 from .inference import model_of, is_vae
 from .subpixel import SubpixelConvTranspose2d
-from .learner import load_model
 
 # %% auto #0
 __all__ = ['PARTS', 'stock_layers', 'ModelPart', 'export_onnx', 'onnx_run']

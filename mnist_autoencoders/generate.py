@@ -198,7 +198,6 @@ def write_sample_grid(model, # An autoencoder or VAE (or a `Learner` holding one
                       device=None, # Where to run the model; `None`: the GPU when there is one, else the CPU
                      ) -> Path:
     "Draw `n` digits from `model` with `sampler` and save them as a grid in the PNG file `out`"
-    import matplotlib.pyplot as plt
     m, n, nrow, out = _generator(model), check_int(n, 'n', 1), check_int(nrow, 'nrow', 1), _png_path(out)
     kind = ('prior' if is_vae(m) else 'box') if sampler is None else sampler
     if kind not in SAMPLERS: raise ValueError(f"sampler must be one of {SAMPLERS}, got {kind!r}")

@@ -143,7 +143,6 @@ def record_sample_quality(ae:str|Path, # The autoencoder, for `load_model`: its 
                           trusted:bool=False, # Load exported Learner `.pkl` files (a pickle can run code: only files you made yourself)
                          ) -> dict:
     "Compute `sample_quality_table` for two saved models, write it with its record and the sample grids to `out`, and return the record"
-    import matplotlib.pyplot as plt
     m_ae, m_vae = load_model(ae, device, trusted), load_model(vae, device, trusted)   # refused (a pickle, no file) before anything is written
     out, data = prepare_out(out), load_mnist() if data is None else data
     t0 = time.perf_counter()

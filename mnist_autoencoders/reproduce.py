@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_reproduce.ipynb #37e52fc4
 from __future__ import annotations
-import json, os, shutil, time
+import json, shutil, time
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 from .reference import REPORT, STDS

@@ -1,8 +1,7 @@
 """A full disk, for real: a small tmpfs mounted in a private mount namespace (`unshare -m`, which needs root; the mount
 vanishes with the namespace, so nothing is left on the machine). Writing a record or a model there fails with an error
 that names the file, leaves no truncated file under its final name, and the same command succeeds once space is freed."""
-import json, os, shutil, subprocess, sys, textwrap
-from pathlib import Path
+import os, shutil, subprocess, sys, textwrap
 import pytest
 from conftest import script
 

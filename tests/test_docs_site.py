@@ -62,6 +62,18 @@ def server(site):
 def _is_local(url:str) -> bool:
     return url.startswith(LOCAL_SCHEMES) or urlsplit(url).hostname == '127.0.0.1'
 
+def _browser(pw, profile, rec:dict, height:int, files:bool=False):
+    "Chromium at 1280 px wide on a fresh profile; every request is recorded in `rec`, and any leaving 127.0.0.1 (or a file, unless `files`) aborted"
+    ctx = pw.chromium.launch_persistent_context(str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                                viewport={'width': 1280, 'height': height}, service_workers='block')
+    def route(r):
+        url = r.request.url
+        rec['requests'].append(url)
+        if _is_local(url) or (files and url.startswith('file:')): r.continue_()
+        else: rec['outside'].append(url); r.abort()
+    ctx.route('**/*', route)
+    return ctx
+
 _IMAGES_JS = """async () => {
   const imgs = Array.from(document.images);
   for (const img of imgs) { img.loading = 'eager'; }
@@ -79,14 +91,7 @@ def crawl(site, server, tmp_path_factory):
                ids={}, fragments=set(), widths={}, brand_lines={})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp('chromium-profile')), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={'width': 1280, 'height': 900}, service_workers='block')
-        def route(r):
-            rec['requests'].append(r.request.url)
-            if _is_local(r.request.url): r.continue_()
-            else: rec['outside'].append(r.request.url); r.abort()
-        ctx.route('**/*', route)
+        ctx = _browser(pw, tmp_path_factory.mktemp('chromium-profile'), rec, height=900)
         page = ctx.new_page()
         current = {}
         page.on('pageerror', lambda e: rec['errors'].append((current['page'], str(e))))
@@ -211,14 +216,7 @@ def explorer(site, server, tmp_path_factory):
     rec = dict(manifest=man, errors=[], requests=[], outside=[], failed=[], console=[])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp('chromium-explorer')), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={'width': 1280, 'height': 1000}, service_workers='block')
-        def route(r):
-            rec['requests'].append(r.request.url)
-            if _is_local(r.request.url) or r.request.url.startswith('file:'): r.continue_()
-            else: rec['outside'].append(r.request.url); r.abort()
-        ctx.route('**/*', route)
+        ctx = _browser(pw, tmp_path_factory.mktemp('chromium-explorer'), rec, height=1000, files=True)
         page = ctx.new_page()
         page.on('pageerror', lambda e: rec['errors'].append(str(e)))
         page.on('requestfailed', lambda r: rec['failed'].append((r.url, r.failure)))
@@ -324,7 +322,6 @@ def test_explorer_pixels_equal_pytorch(explorer):
         want = _torch_greys(explorer, name, [c for c, _ in pairs])
         got = torch.tensor([g for _, g in pairs], dtype=torch.int32)
         assert (got - want).abs().max() <= 1, (name, int((got - want).abs().max()))
-    import base64
     from mnist_autoencoders.learner import load_model
     from mnist_autoencoders.inference import encode
     if 'encode' in explorer:
