@@ -52,7 +52,7 @@ def train(kind:str='ae', # Model: 'ae' (autoencoder), 'dae' (denoising autoencod
 COMMANDS = {'train': 'cli:train', 'search': 'search:search',      # name -> 'module:function', imported only when used
             'sweep': 'sweep:sweep', 'evaluate': 'evaluate:evaluate', 'evaluate-record': 'evaluate:evaluate_record',
             'generate': 'generate:generate_grid', 'sample-quality': 'quality:sample_quality',
-            'reproduce': 'reproduce:reproduce_cmd'}
+            'recipe': 'seeds:recipe_cmd', 'reproduce': 'reproduce:reproduce_cmd'}
 
 def command(name:str):
     "The function behind `mnist-ae` subcommand `name`"
