@@ -20,7 +20,7 @@ copyright = author
 release = version = (re.search(r'__version__\s*=\s*[\'"]([^\'"]+)', _init) or [None, ''])[1]
 
 extensions = ['myst_nb', 'sphinx.ext.mathjax']
-exclude_patterns = ['**/.ipynb_checkpoints']
+exclude_patterns = ['**/.ipynb_checkpoints', '_notebooks']   # _notebooks: the tutorials' sources, downloads only
 
 # myst-nb: show the stored outputs, never run a notebook
 nb_execution_mode = 'off'

@@ -102,6 +102,10 @@ def versus(ours:float, report:str) -> str:
     if abs(d) <= ROUND: return f"matches the report's {report}"
     return f"is {abs(d):.4f} {'below' if d < 0 else 'above'} the report's {report}"
 
+def _site_version() -> str:
+    from mnist_autoencoders import __version__
+    return __version__
+
 def _unsplit(d:dict) -> list[dict]: return [dict(zip(d['columns'], row)) for row in d['data']]
 
 def _minutes(s) -> str: return DASH if s is None else f'{s/60:.1f}'
@@ -151,7 +155,8 @@ def how_part(page:Page, paper:Path, rec:dict):
              f"({env.get('processor', '?')}), mostly one torch thread per run. The reproduction's own stages took "
              f"{rec['total_wall_time_s']/60:.1f} minutes on top (evaluation, t-SNE, sampling, the figures). "
              f"Versions: Python {env.get('python', '?')}, torch {env.get('torch', '?')}, fastai {env.get('fastai', '?')}, "
-             f"mnist_autoencoders {env.get('mnist_autoencoders', '?')}.\n")
+             f"mnist_autoencoders {env.get('mnist_autoencoders', '?')} (the version that recorded the runs; this site "
+             f"documents version {_site_version()}, whose tests check that it reads and scores these runs).\n")
     page.add(table(['stage', 'seconds', 'finished at'],
                    [[k, f"{v['wall_time_s']:.1f}", v.get('finished_at', DASH)] for k, v in rec['stages'].items()]))
 
@@ -170,7 +175,8 @@ def tables_part(page:Page, rec:dict) -> dict:
         for m, what in TESTS:
             v = verdict(t[k][m]['ours'], REPORT_TEST[k]['loss' if m == 'mse' else m])
             verdicts[(k, m)] = v
-            rows.append([name, what, f4(t[k][m]['ours']), REPORT_TEST[k]['loss' if m == 'mse' else m], v])
+            rows.append([name, f'occlusion, side {side}' if m == 'mse_occlusion' else what, f4(t[k][m]['ours']),
+                         REPORT_TEST[k]['loss' if m == 'mse' else m], v])
     for m, what in (('loss', 'own loss, mean z'), ('loss_sampled', 'own loss, sampled z (the report\'s way)')):
         v = verdict(t['vae'][m]['ours'], REPORT_TEST['vae']['loss']); verdicts[('vae', m)] = v
         rows.append(['Table 3: VAE', what, f4(t['vae'][m]['ours']), REPORT_TEST['vae']['loss'], v])
@@ -221,7 +227,8 @@ def latent_part(page:Page, paper:Path, rec:dict) -> list:
     curve = lat['curve']
     page.add("The AE trained with the same protocol for each code size. The report shows this only as a plot "
              f"(its Fig. 2, falling with the size) and gives one number, {REPORT_TEST['ae']['loss']} at size 6.\n")
-    page.add(table(['latent size', 'test MSE', 'report', 'Gaussian noise', 'occlusion'],
+    side = rec['results'].get('data', {}).get('occlusion_side', '?')
+    page.add(table(['latent size', 'test MSE', 'report', 'Gaussian noise, std 0.2', f'occlusion, side {side}'],
                    [[d['n_latent'], f4(d['mse']), REPORT_TEST['ae']['loss'] if d['n_latent'] == 6 else DASH,
                      f4(d['mse_gaussian']), f4(d['mse_occlusion'])] for d in curve]))
     page.add(figure(page, paper, 'fig2_latent_size.png', 'Fig. 2: test MSE against the latent size (the cross: the report).', '560px'))
@@ -229,7 +236,7 @@ def latent_part(page:Page, paper:Path, rec:dict) -> list:
 
 def figures_part(page:Page, paper:Path):
     page.add('## The models (Fig. 1, 3-6)\n')
-    for name, cap, w in [('fig1_corruptions.png', 'Fig. 1: test images, with Gaussian noise (std 0.2) and with the occlusion of the test set.', '620px'),
+    for name, cap, w in [('fig1_corruptions.png', 'Fig. 1: test images, with Gaussian noise (std 0.2) and with the occlusion of the test set (one side for the whole set, as in the tables).', '620px'),
                          ('fig3_ae_loss.png', 'Fig. 3: the AE, loss per epoch.', '460px'),
                          ('fig3_ae_reconstructions.png', 'Fig. 3: the AE, inputs and reconstructions.', None),
                          ('fig4_dae_loss.png', 'Fig. 4: the DAE, loss per epoch (its training inputs are corrupted, its validation inputs clean).', '460px'),
@@ -346,6 +353,56 @@ def discussion_part(page:Page, rec:dict, verdicts:dict, curve:list):
                      "neighbours are more often of another digit.")
     page.add('\n'.join(f'- {x}' for x in items) + '\n')
 
+def recipe_part(page:Page, paper:Path, rec:dict):
+    "fastai's recipe (lr_find, fit_one_cycle) over seeds, beside the report's protocol run and the report"
+    from mnist_autoencoders.seeds import load_seed_runs, summarise_seeds, format_stats
+    folder = paper/'recipe'
+    page.add("## fastai's recipe: `lr_find`, then `fit_one_cycle`\n")
+    try: df = load_seed_runs(folder)
+    except FileNotFoundError: return page.add('The recipe runs (`mnist-ae recipe --out results/paper/recipe`) are not recorded yet.\n')
+    stats = summarise_seeds(df)
+    lrs = {k: read_json(folder/f'lr_find_{k}.json')['lr'] for k in MODEL_NAMES if (folder/f'lr_find_{k}.json').is_file()}
+    epochs = sorted(set(df['epochs_run']))
+    page.add("The same three models trained the fastai way (`mnist-ae recipe`, the [`05b_seeds`](05b_seeds.ipynb) "
+             "notebook): the learning rate is the *valley* of fastai's learning-rate range test (`lr_find`, run once per "
+             f"model on the 48,000 training images), then `fit_one_cycle` for {', '.join(map(str, epochs))} epochs, batches "
+             "of 128, wd 2e-5, no early stopping. Each model is trained with several seeds (the initialisation, the batch "
+             "order and the corruptions change; the split stays the report's), so each cell is the mean ± standard "
+             "deviation [min..max] over the seeds. Beside it, the report's protocol as we ran it (constant lr 4e-3, "
+             "batches of 512, up to 80 epochs with the report's early stopping, one seed) and the report's number, "
+             "with where the report's value lies against our seeds' range (*above* it: every seed did better). The "
+             "VAE's number is its own loss (squared error plus KL per pixel, mean z), as in Table 3.\n")
+    rows = []
+    for k, name in MODEL_NAMES.items():
+        st = stats.get(f'{k}_n_latent6')
+        if not st: continue
+        col = 'loss' if k == 'vae' else 'mse'
+        ref = paper/'runs'/k/'summary.json'
+        proto = read_json(ref) if ref.is_file() else {}
+        pt = proto.get('test', {})
+        rows.append([name, g(lrs.get(k)), st[col]['n'], format_stats(st[col]), st[col].get('report_is', DASH),
+                     f"{f4(pt.get(col))} ({proto.get('epochs_run', DASH)} epochs)", REPORT_TEST[k]['loss'],
+                     f"{st['wall_time_s']['mean']/60:.1f}", _minutes(proto.get('wall_time_s'))])
+    page.add(table(['model', 'lr (lr_find)', 'seeds', 'recipe: test error', 'report against our range',
+                    "report's protocol (ours)", 'report', 'minutes per run, recipe', "minutes, report's protocol"], rows))
+    rows = []
+    for k, name in MODEL_NAMES.items():
+        st = stats.get(f'{k}_n_latent6')
+        if not st: continue
+        rows.append([name] + [f"{format_stats(st[m])} ({st[m].get('report_is', DASH)})" if m in st else DASH
+                              for m in ('mse', 'mse_gaussian', 'mse_occlusion')])
+    side = rec['results'].get('data', {}).get('occlusion_side', '?')
+    page.add("The recipe's test MSE on the clean and corrupted test sets (Gaussian noise of std 0.2; occlusion by one "
+             f"square of side {side} for the whole set, the side drawn from 5 to 13 with seed 0, as in Tables 1-2), over "
+             "the seeds; in brackets, where the report's value lies against our range:\n")
+    page.add(table(['model', 'original', 'Gaussian noise, std 0.2', f'occlusion, side {side}'], rows))
+    th = sorted({int(t) for t in df['torch_threads'].dropna()})
+    page.add(f"Wall times are per run, on a {rec.get('environment', {}).get('cpu_count', '?')}-core CPU with "
+             f"{', '.join(map(str, th))} torch thread(s) while the machine was shared with other work, so they are upper "
+             "bounds; the runs' `summary.json` files (in `results/paper/recipe`) record each one's settings, seed, "
+             "versions and hardware.\n")
+
+
 def results_markdown(results:Path, src:Path) -> tuple:
     "The page's markdown and the figure files it copied"
     page = Page(results, src)
@@ -370,6 +427,8 @@ def results_markdown(results:Path, src:Path) -> tuple:
     except Exception as e: _failed(page, 'the latent-size curve', e)
     try: discussion_part(page, rec, verdicts, curve)
     except Exception as e: _failed(page, 'the discussion', e)
+    try: recipe_part(page, paper, rec)
+    except Exception as e: _failed(page, "fastai's recipe", e)
     for what, fn in (('the search', lambda: search_part(page, paper, rec)), ('the figures', lambda: figures_part(page, paper)),
                      ('generation', lambda: generation_part(page, paper, rec)), ('how it was run', lambda: how_part(page, paper, rec))):
         try: fn()

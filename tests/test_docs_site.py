@@ -88,7 +88,7 @@ def crawl(site, server, tmp_path_factory):
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html')
                    if not p.relative_to(site).parts[0].startswith('_'))
     rec = dict(pages=pages, status={}, errors=[], requests=[], outside=[], failed=[], links=set(), images=[], text={},
-               ids={}, fragments=set(), widths={}, brand_lines={})
+               ids={}, fragments=set(), widths={}, brand_lines={}, toggles={}, eqnos={}, hrefs={})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         ctx = _browser(pw, tmp_path_factory.mktemp('chromium-profile'), rec, height=900)
@@ -113,12 +113,52 @@ def crawl(site, server, tmp_path_factory):
             rec['brand_lines'][p] = page.evaluate('''() => { const e = document.querySelector('.sidebar-brand-text');
                 if (!e) return 0; const lh = parseFloat(getComputedStyle(e).lineHeight) || 1;
                 return Math.round(e.getBoundingClientRect().height / lh); }''')
+            if p.startswith('tutorials/'):   # the course's pages: every toggle (hints, answers) opened by a click
+                rec['text'][p] = page.inner_text('body')
+                rec['hrefs'][p] = page.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')
+                rec['eqnos'][p] = page.eval_on_selector_all('span.eqno', 'els => els.length')
+                rec['toggles'][p] = []
+                for summ in page.query_selector_all('details > summary'):
+                    was_open = summ.evaluate('s => s.parentElement.open')
+                    summ.scroll_into_view_if_needed(); summ.click()
+                    rec['toggles'][p].append((was_open, *summ.evaluate(_OPENED_JS)))
             if p in shots:
                 rec['text'][p] = page.inner_text('body')
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}.png'))
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}-full.png'), full_page=True)
         ctx.close()
     return rec
+
+_OPENED_JS = '''s => { const d = s.parentElement;
+    const h = [...d.children].filter(c => c !== s).reduce((a, c) => a + c.getBoundingClientRect().height, 0);
+    return [d.open, h, s.innerText.trim()]; }'''
+
+def _tutorials(crawl): return [p for p in crawl['pages'] if p.startswith('tutorials/')]
+
+def test_tutorial_toggles_open(crawl):
+    "Each tutorial folds 3-5 exercises' hints and answers; a click on each toggle opens it and shows what it hid"
+    for p in _tutorials(crawl):
+        tg = crawl['toggles'][p]
+        answers = [t for t in tg if t[3].startswith('Answer')]
+        hints = [t for t in tg if t[3].startswith('Hint')]
+        assert 3 <= len(answers) <= 5 and len(hints) >= 3, (p, [t[3] for t in tg])
+        bad = [t for t in tg if t[0] or not t[1] or t[2] < 5]   # folded at first; open, with content shown, after a click
+        assert not bad, f'{p}: toggles that did not open (was open, open, content height, label): {bad}'
+
+def test_tutorials_have_course_structure(crawl):
+    "Objectives, prerequisites and time at the top, a summary and exercises at the end, a download of the notebook, glossary links"
+    for p in _tutorials(crawl):
+        text = crawl['text'][p]
+        for part in ('What you will learn', 'Prerequisites', 'Time', 'What you learned', 'Exercises'):
+            assert part in text, (p, part)
+        assert text.index('What you will learn') < text.index('What you learned') < text.index('Exercises'), p
+        hrefs = crawl['hrefs'][p]
+        assert any('_downloads/' in h and h.endswith('.ipynb') for h in hrefs), (p, 'no download link to the notebook')
+        assert len({h for h in hrefs if 'glossary.html#term-' in h}) >= 3, (p, 'fewer than 3 glossary terms linked')
+
+def test_vae_tutorial_numbers_its_equations(crawl):
+    p = next(p for p in _tutorials(crawl) if 'vae' in p)
+    assert crawl['eqnos'][p] >= 6, f"{p}: {crawl['eqnos'][p]} numbered equations"
 
 def test_site_has_its_pages(crawl):
     pages = set(crawl['pages'])

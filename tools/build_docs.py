@@ -243,7 +243,8 @@ def fix_markdown(text:str, links:LinkFixer, src:Path, doc:str) -> str:
                   text, flags=re.M)
     return links.markdown(text, src, doc)
 
-def clean_notebook(nb:dict, src:Path, doc:str, links:LinkFixer, git_url:str='', branch:str='main') -> dict:
+def clean_notebook(nb:dict, src:Path, doc:str, links:LinkFixer, git_url:str='', branch:str='main',
+                   download:str|None=None) -> dict:
     "The nbdev-processed notebook `nb` (of source `src`, page `doc`) as a notebook myst-nb renders as nbdev would"
     fm = parse_frontmatter(nb)
     cells = []
@@ -252,6 +253,10 @@ def clean_notebook(nb:dict, src:Path, doc:str, links:LinkFixer, git_url:str='', 
     if fm.get('description'):
         desc = fix_markdown(str(fm['description']).strip(), links, src, doc)
         head += f'\n:::{{container}} nbdev-lead\n{desc}\n:::\n'
+    if download:   # a tutorial: its notebook, outputs included, to run locally
+        head += (f'\n:::{{container}} nb-download\n{{download}}`Download this notebook <{download}>` '
+                 f'(`{src.relative_to(NBS).as_posix() if src.is_relative_to(NBS) else src.name}` in the repository). '
+                 'To run it, see [Run the course on your machine](' + _relurl('index', doc) + '#run-the-course-on-your-machine).\n:::\n')
     cells.append(md_cell(head, f'{doc}:title'))
     for i, c in enumerate(nb['cells']):
         if 'source' not in c: continue   # removed by nbdev (hidden, exported)
@@ -294,6 +299,8 @@ def clean_notebook(nb:dict, src:Path, doc:str, links:LinkFixer, git_url:str='', 
             new_outs.append(o)
         if not code and not new_outs: continue
         meta = {'tags': tags} if tags else {}
+        if 'hide-input' in tags and dirs.get('code-summary'):   # an exercise's answer: the toggle says so
+            meta['mystnb'] = dict(code_prompt_show=dirs['code-summary'], code_prompt_hide=f"Hide {dirs['code-summary'].lower()}")
         cells.append(dict(cell_type='code', id=_cell_id(f'{doc}:{i}'), metadata=meta,   # no `has_sd`, no float `total`
                           execution_count=None, source=code, outputs=new_outs))
     meta = {k: v for k, v in nb.get('metadata', {}).items() if k in ('kernelspec', 'language_info')}
@@ -365,7 +372,14 @@ def build_sources(proc:Path, nbs:Path=NBS, results:Path=RESULTS, docs:Path=DOCS,
     wanted = set()
     for nb in all_nbs:
         doc = pages[nb.resolve()]
-        clean = clean_notebook(processed[nb], nb, doc, links, git_url, branch)
+        download = None
+        if nb in found['tutorials']:   # the source notebook, for the page's download link (Sphinx copies it to _downloads/)
+            dl = src_dir/'_notebooks'/nb.name
+            if not dl.exists() or dl.stat().st_mtime < nb.stat().st_mtime:
+                dl.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(nb, dl)
+            wanted.add(dl)
+            download = os.path.relpath(dl, (src_dir/doc).parent).replace(os.sep, '/')
+        clean = clean_notebook(processed[nb], nb, doc, links, git_url, branch, download)
         if doc == 'index':
             clean['cells'].append(toctree_cell({
                 'Tutorials': [pages[p.resolve()] for p in found['tutorials']],
