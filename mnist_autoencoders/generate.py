@@ -19,7 +19,8 @@ from .learner import load_model
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'CodeSampler', 'BoxSampler', 'PriorSampler', 'MixtureSampler', 'fit_sampler', 'generate',
-           'plot_sample_grid', 'interpolate', 'plot_interpolation', 'write_sample_grid', 'generate_grid']
+           'plot_sample_grid', 'interpolate', 'plot_interpolation', 'latent_manifold', 'plot_latent_manifold',
+           'write_sample_grid', 'generate_grid']
 
 # %% ../nbs/06_generate.ipynb #06c478fa
 def _generator(model, name='model'):
@@ -176,6 +177,50 @@ def plot_interpolation(paths:dict|torch.Tensor, # Label -> images [n, 28, 28] (f
     if title: fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/06_generate.ipynb #c0f5ec77
+def latent_manifold(model, # An autoencoder or VAE with a 2-number code (or a `Learner` holding one)
+                    n:int=15, # Grid points on each axis, at least 2
+                    span:tuple=(0.05, 0.95), # The grid runs from the `span[0]` to the `span[1]` quantile on each axis
+                    images:torch.Tensor|None=None, # Images whose codes give the quantiles when the model has no prior (a plain autoencoder)
+                    device=None, # Where to run; `None`: the GPU when there is one, else the CPU
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    "(images [n, n, 28, 28] decoded from an n x n grid of codes, the grid's values [2, n] on each axis); row 0 is the top, where code[1] is largest"
+    m, n = _generator(model), check_int(n, 'n', 2)
+    if m.n_latent != 2: raise ValueError(f"latent_manifold needs a model with a 2-number code, got one with n_latent={m.n_latent}")
+    lo, hi = (float(s) for s in span)
+    if not 0 < lo < hi < 1: raise ValueError(f"span must be two quantiles with 0 < span[0] < span[1] < 1, got {tuple(span)}")
+    q = torch.linspace(lo, hi, n)
+    if is_vae(m): axes = torch.distributions.Normal(0., 1.).icdf(q)[None].expand(2, n)   # the prior's quantiles
+    elif images is None: raise ValueError("latent_manifold needs `images` for a model without a prior (a plain autoencoder): its codes of them give the range")
+    else: axes = torch.quantile(encode(m, images, device=device).double(), q.double(), dim=0).T.float()
+    zx, zy = axes[0][None].expand(n, n), axes[1].flip(0)[:, None].expand(n, n)   # x grows to the right, y upwards
+    return decode(m, torch.stack([zx, zy], -1).reshape(-1, 2), device=device).reshape(n, n, 28, 28), axes.contiguous()
+
+# %% ../nbs/06_generate.ipynb #ecd4dfd7
+def plot_latent_manifold(models:dict, # Label -> autoencoder or VAE with a 2-number code, one panel each
+                         n:int=15, # Grid points on each axis
+                         span:tuple=(0.05, 0.95), # Quantiles the grid spans on each axis (see `latent_manifold`)
+                         images:torch.Tensor|None=None, # Images whose codes give the range of the models without a prior
+                         axs=None, # One matplotlib Axes per model; `None` for a new figure
+                         figsize:tuple|None=None, # Size of the new figure; `None`: about 4.5 inches a panel
+                         device=None, # Where to run; `None`: the GPU when there is one, else the CPU
+                        ):
+    "The decoded n x n grid of codes of each model (see `latent_manifold`) as one image, side by side with the labels as titles"
+    import matplotlib.pyplot as plt
+    if not isinstance(models, dict) or not models: raise ValueError("models must be a non-empty dict of label -> model")
+    grids = {k: latent_manifold(m, n, span, images, device) for k, m in models.items()}   # checks every model before drawing
+    if axs is None: _, axs = plt.subplots(1, len(models), figsize=figsize or (4.5*len(models), 4.6), squeeze=False, layout='constrained'); axs = axs[0]
+    axs = list(np.atleast_1d(axs))
+    if len(axs) != len(models): raise ValueError(f"axs must hold one Axes per model ({len(models)}), got {len(axs)}")
+    ticks = sorted({0, (n - 1)//2, n - 1})
+    for ax, (label, (ims, axes)) in zip(axs, grids.items()):
+        big = ims.permute(0, 2, 1, 3).reshape(n*28, n*28)   # row i of the grid is rows 28i..28i+27 of the image
+        ax.imshow(big.numpy(), cmap='gray', vmin=0, vmax=1, interpolation='nearest')
+        ax.set_xticks([28*t + 13.5 for t in ticks], [f'{axes[0, t]:.2g}' for t in ticks])
+        ax.set_yticks([28*t + 13.5 for t in ticks], [f'{axes[1, n - 1 - t]:.2g}' for t in ticks])
+        ax.set_xlabel('code[0]'); ax.set_ylabel('code[1]'); ax.set_title(label)
+    return axs[0].figure
 
 # %% ../nbs/06_generate.ipynb #be33ddb2
 def _png_path(out) -> Path:

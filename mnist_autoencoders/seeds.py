@@ -5,7 +5,7 @@
 
 # %% ../nbs/05b_seeds.ipynb #c149de8f
 from __future__ import annotations
-import math, statistics, time
+import math, statistics, time, warnings
 from pathlib import Path
 from typing import Annotated
 import pandas as pd
@@ -133,7 +133,8 @@ def recipe_lr(kind:str='ae', # 'ae', 'dae' or 'vae'
                                                      device=resolve_device(device)),
                                 n_latent=check_int(n_latent, 'n_latent', 1), wd=RECIPE['wd'], early_stop=None)
     t0 = time.perf_counter()
-    with learn.no_bar(), learn.no_logging():
+    with learn.no_bar(), learn.no_logging(), warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='Training stopped')   # the range test ends by making the loss explode: expected
         sug = learn.lr_find(suggest_funcs=(valley, steep, minimum, slide), show_plot=False)
     rec = learn.recorder
     return dict(kind=kind, n_latent=n_latent, bs=bs, seed=seed, n_train=n_train, suggestions=dict(sug._asdict()),

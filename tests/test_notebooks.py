@@ -1,11 +1,23 @@
 "Each notebook's own tests, run by nbdev's tester (cells flagged `slow` are skipped unless `--flags slow`)."
 import json, re, subprocess
+from pathlib import Path
 import pytest
 from conftest import ROOT, NBS, script
 
 NOTEBOOKS = sorted(str(p.relative_to(NBS)) for p in [*NBS.glob('*.ipynb'), *NBS.glob('tutorials/*.ipynb')] if not p.name.startswith('_'))
 
 def test_notebooks_found(): assert {'index.ipynb', '00_data.ipynb', 'tutorials/01_first_autoencoder.ipynb'} <= set(NOTEBOOKS)
+
+def test_plain_nbdev_test_covers_every_notebook(monkeypatch):
+    "Plain `nbdev-test` reaches the tutorials too (the config recurses into nbs/tutorials) and skips `#| slow` cells"
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    cfg = get_config(ROOT/'pyproject.toml')
+    assert cfg.recursive, 'recursive = false: plain nbdev-test would skip nbs/tutorials'
+    monkeypatch.chdir(ROOT)   # nbdev-test's own file search reads the config of the folder it runs in
+    found = {str(Path(f).relative_to(NBS)) for f in nbglob(str(NBS))}
+    assert found == set(NOTEBOOKS), found ^ set(NOTEBOOKS)
+    assert 'slow' in str(cfg.tst_flags).split()
 
 @pytest.mark.parametrize('nb', NOTEBOOKS)
 def test_notebook(nb):
