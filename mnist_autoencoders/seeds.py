@@ -211,9 +211,10 @@ def recipe_cmd(out:Annotated[str, dict(opt=True, required=True)], # Output folde
               ):
     "fastai's recipe: lr_find, then fit_one_cycle, for each kind and seed; print the test losses over seeds"
     r = recipe(out, _parse_list(kinds, 'kinds', str), _parse_list(seeds, 'seeds'), epochs, bs, n_latent, n_train, device)
-    print(f"\n{'':<8}{'lr':>8}  test MSE over {len(r['seeds'])} seeds: mean ± sd [min..max]")
+    print(f"\n{'':<8}{'lr':>8}  test error over {len(r['seeds'])} seed(s): mean ± sd [min..max] (AE, DAE: MSE; VAE: its own loss)")
     for key, st in r['stats'].items():
         kind = key.split('_')[0]
-        print(f"{kind:<8}{r['lr'][kind]:>8.3g}  {format_stats(st['mse'])}"
-              + (f"   report {st['mse']['report']:.3f}: {st['mse']['report_is']}" if 'report' in st['mse'] else ''))
+        s = st['loss' if kind == 'vae' else 'mse']
+        print(f"{kind:<8}{r['lr'][kind]:>8.3g}  {format_stats(s)}"
+              + (f"   the report's {s['report']:.3f} is {s['report_is']} our range" if 'report' in s else ''))
     print(f"\nwrote {Path(out)/'recipe.json'}")
