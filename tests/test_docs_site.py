@@ -119,9 +119,9 @@ def crawl(site, server, tmp_path_factory):
                 rec['eqnos'][p] = page.eval_on_selector_all('span.eqno', 'els => els.length')
                 rec['toggles'][p] = []
                 for summ in page.query_selector_all('details > summary'):
-                    was_open = summ.evaluate('s => s.parentElement.open')
+                    was_open, label = summ.evaluate('s => [s.parentElement.open, s.innerText.trim()]')   # as first shown
                     summ.scroll_into_view_if_needed(); summ.click()
-                    rec['toggles'][p].append((was_open, *summ.evaluate(_OPENED_JS)))
+                    rec['toggles'][p].append((was_open, *summ.evaluate(_OPENED_JS)[:2], label))
             if p in shots:
                 rec['text'][p] = page.inner_text('body')
                 page.screenshot(path=str(ARTIFACTS/f'{shots[p]}.png'))
@@ -131,7 +131,7 @@ def crawl(site, server, tmp_path_factory):
 
 _OPENED_JS = '''s => { const d = s.parentElement;
     const h = [...d.children].filter(c => c !== s).reduce((a, c) => a + c.getBoundingClientRect().height, 0);
-    return [d.open, h, s.innerText.trim()]; }'''
+    return [d.open, h]; }'''
 
 def _tutorials(crawl): return [p for p in crawl['pages'] if p.startswith('tutorials/')]
 
