@@ -4,11 +4,12 @@
 
 # %% ../nbs/10_cli.ipynb #8113e0f3
 from __future__ import annotations
-import importlib, sys
+import importlib, os, sys, time
 from fastcore.script import call_parse, anno_parser, store_true
 
 # %% auto #0
-__all__ = ['COMMANDS', 'USAGE_ERRORS', 'print_test_table', 'train', 'command', 'run_command', 'main']
+__all__ = ['COMMANDS', 'USAGE_ERRORS', 'print_test_table', 'train', 'command', 'run_command', 'busy_cores', 'pick_threads',
+           'main']
 
 # %% ../nbs/10_cli.ipynb #31f580c5
 def print_test_table(summary:dict):
@@ -80,20 +81,59 @@ def run_command(cmd:str, # The subcommand's name, for the message
         if isinstance(e.code, str): _fail(cmd, e.code, 2)   # a command that words its own error
         raise
 
+# %% ../nbs/10_cli.ipynb #81efb4e1
+def busy_cores(seconds:float=0.25, # How long to watch
+              ) -> float|None:
+    "How many cores the machine's other processes kept busy over the next `seconds` (Linux's `/proc/stat`); `None` elsewhere"
+    def snap():
+        with open('/proc/stat') as f: v = [int(x) for x in f.readline().split()[1:8]]
+        return sum(v), v[3] + v[4]                       # all time, idle + waiting for disk
+    try:
+        (t0, i0), _, (t1, i1) = snap(), time.sleep(seconds), snap()
+    except (OSError, ValueError, IndexError): return None
+    return (os.cpu_count() or 1) * max(0., 1 - (i1 - i0) / max(t1 - t0, 1))
+
+def pick_threads(threads:int|None=None, # Threads for torch, at least 1; `None`: the cores other processes leave free
+                ) -> int:
+    "Set torch's CPU threads (`OMP_NUM_THREADS`, when set, wins over `None`) and return how many it uses"
+    import torch
+    if threads is None:
+        if os.environ.get('OMP_NUM_THREADS'): return torch.get_num_threads()
+        busy, most = busy_cores(), torch.get_num_threads()
+        threads = most if busy is None else max(1, min(most, round((os.cpu_count() or 1) - busy)))
+    elif isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+    torch.set_num_threads(threads)
+    return threads
+
 # %% ../nbs/10_cli.ipynb #f28634de
+def _threads_option(argv:list[str]) -> tuple[int|None, list[str]]:
+    "Take `--threads N` (or `--threads=N`) out of a command's options"
+    rest, threads, it = [], None, iter(argv)
+    for a in it:
+        if a == '--threads' or a.startswith('--threads='):
+            v = a.partition('=')[2] if '=' in a else next(it, '')
+            try: threads = int(v)
+            except ValueError: raise ValueError(f"--threads must be an integer >= 1, got {v!r}") from None
+        else: rest.append(a)
+    return threads, rest
+
 def main(argv:list[str]|None=None):
     "The `mnist-ae` command: dispatch to a subcommand (see `run_command` for how bad input ends)"
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ('-h', '--help'):
-        print("usage: mnist-ae COMMAND [options]\n\nAutoencoders on MNIST with fastai. Commands:")
+        print("usage: mnist-ae COMMAND [options] [--threads N]\n\nAutoencoders on MNIST with fastai. Commands:")
         for name in COMMANDS: print(f"  {name:<16} {command(name).__doc__}")
-        print("\n`mnist-ae COMMAND --help` describes a command's options.")
+        print("\n`mnist-ae COMMAND --help` describes a command's options. Every command also takes `--threads N`, torch's CPU\n"
+              "threads (default: the cores other processes leave free, counted at the start; or $OMP_NUM_THREADS).")
         return 0 if argv else 2
     cmd, *rest = argv
     if cmd not in COMMANDS:
         print(f"mnist-ae: error: unknown command {cmd!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
         raise SystemExit(2)
     f = command(cmd)
+    threads, rest = run_command(cmd, _threads_option, argv=rest)
     args = vars(anno_parser(f, prog=f'mnist-ae {cmd}').parse_args(rest))   # argparse reports a malformed option itself (status 2)
     args.pop('pdb', None); args.pop('xtra', None)
+    run_command(cmd, pick_threads, threads=threads)
     return run_command(cmd, f, **args)

@@ -19,11 +19,16 @@ with warnings.catch_warnings():
 from .reference import KINDS
 
 # %% auto #0
-__all__ = ['SEED_MAX', 'EARLY_STOPS', 'check_int', 'check_number', 'check_seed', 'TrainConfig', 'check_same', 'json_safe',
-           'write_bytes', 'write_json', 'read_json', 'save_figure', 'prepare_out', 'resolve_device', 'environment_info',
-           'cache_dir', 'results_path']
+__all__ = ['SEED_MAX', 'EARLY_STOPS', 'check_int', 'check_number', 'check_bool', 'check_seed', 'check_int_list', 'split_csv',
+           'parse_int_list', 'TrainConfig', 'check_same', 'json_safe', 'write_bytes', 'write_json', 'read_json',
+           'save_figure', 'prepare_out', 'resolve_device', 'environment_info', 'cache_dir', 'results_path']
 
 # %% ../nbs/00b_config.ipynb #4b808a38
+def _range(lo, hi) -> str:
+    "The allowed range, as the checks' messages say it: ' in lo..hi', ' >= lo', ' <= hi' or ''"
+    if lo is None: return '' if hi is None else f' <= {hi}'
+    return f' >= {lo}' if hi is None else f' in {lo}..{hi}'
+
 def check_int(v, # The value
               name:str, # The parameter's name, for the message
               lo:int|None=None, # Smallest allowed value
@@ -32,8 +37,7 @@ def check_int(v, # The value
     "`v` as an `int`, or a `ValueError` naming `name` when it is not an integer (bools refused) in `lo`..`hi`"
     ok = isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
     if ok and (lo is None or v >= lo) and (hi is None or v <= hi): return int(v)
-    rng = (f' in {lo}..{hi}' if hi is not None else f' >= {lo}') if lo is not None else (f' <= {hi}' if hi is not None else '')
-    raise ValueError(f"{name} must be an integer{rng}, got {v!r}")
+    raise ValueError(f"{name} must be an integer{_range(lo, hi)}, got {v!r}")
 
 # %% ../nbs/00b_config.ipynb #a5862e07
 def _finite(v) -> bool:
@@ -51,6 +55,14 @@ def check_number(v, # The value
     rng = '' if lo is None else f" {'>' if lo_open else '>='} {lo:g}"
     raise ValueError(f"{name} must be a finite number{rng}, got {v!r}")
 
+# %% ../nbs/00b_config.ipynb #708be9d1
+def check_bool(v, # The value
+               name:str, # The parameter's name, for the message
+              ) -> bool:
+    "`v` when it is `True` or `False`, or a `ValueError` naming `name` (0, 1, 'yes' and `None` refused)"
+    if isinstance(v, bool): return v
+    raise ValueError(f"{name} must be True or False, got {v!r}")
+
 # %% ../nbs/00b_config.ipynb #b00df66a
 SEED_MAX = 2**32 - 1  # the largest seed NumPy and scikit-learn take
 
@@ -59,6 +71,35 @@ def check_seed(v, # The value
               ) -> int:
     "`v` as an `int` in 0..`SEED_MAX`, or a `ValueError` naming `name`"
     return check_int(v, name, 0, SEED_MAX)
+
+# %% ../nbs/00b_config.ipynb #0d2a0141
+def check_int_list(v, # The values: a list, tuple, range, ...
+                   name:str, # The parameter's name, for the message
+                   lo:int|None=None, # Smallest allowed value
+                   hi:int|None=None, # Largest allowed value
+                  ) -> list[int]:
+    "`v` as a list of distinct `int`s in `lo`..`hi`, at least one, or a `ValueError` naming `name`"
+    try: vs = None if isinstance(v, (str, bytes)) else list(v)
+    except TypeError: vs = None
+    if vs is None: raise ValueError(f"{name} must be a list of integers{_range(lo, hi)}, got {v!r}")
+    if not vs: raise ValueError(f"{name} must hold at least one value, got an empty list")
+    vs = [check_int(o, name, lo, hi) for o in vs]
+    if len(set(vs)) != len(vs): raise ValueError(f"{name} must not repeat a value, got {vs}")
+    return vs
+
+def split_csv(s:str) -> list[str]:
+    "The items of the comma-separated command-line value `s`, stripped, blanks dropped"
+    return [o.strip() for o in str(s).split(',') if o.strip()]
+
+def parse_int_list(s:str, # A comma-separated command-line value, e.g. '2,4,8'
+                   name:str, # The parameter's name, for the message
+                   lo:int|None=None, # Smallest allowed value
+                   hi:int|None=None, # Largest allowed value
+                  ) -> list[int]:
+    "The integers of `s`, checked by `check_int_list`, or a `ValueError` naming `name`"
+    try: vs = [int(o) for o in split_csv(s)]
+    except ValueError: raise ValueError(f"{name} must be comma-separated integers{_range(lo, hi)}, got {s!r}") from None
+    return check_int_list(vs, name, lo, hi)
 
 # %% ../nbs/00b_config.ipynb #175bc0ff
 EARLY_STOPS = ('reference', 'fastai', None)  # the report's rule, fastai's `EarlyStoppingCallback`, or none
@@ -86,7 +127,7 @@ class TrainConfig:
         check_seed(self.seed)
         if self.n_train is not None: check_int(self.n_train, 'n_train', 1, 48000)
         if self.early_stop not in EARLY_STOPS: raise ValueError(f"early_stop must be one of {EARLY_STOPS}, got {self.early_stop!r}")
-        if not isinstance(self.one_cycle, bool): raise ValueError(f"one_cycle must be True or False, got {self.one_cycle!r}")
+        check_bool(self.one_cycle, 'one_cycle')
         return self
 
     def to_dict(self) -> dict: return asdict(self)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from .config import resolve_device, check_int, check_seed  # first: it imports fastai with fastai's import warning filtered
+from .config import resolve_device, check_int, check_bool, check_seed  # first: it imports fastai with fastai's import warning filtered
 from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 from torchvision.datasets.utils import calculate_md5, check_integrity, extract_archive
 from fastcore.basics import store_attr
@@ -250,7 +250,7 @@ def reconstruction_dls(train_images:torch.Tensor, # Training images, `[N, 28, 28
                       ) -> ReconstructionDataLoaders:
     "fastai `DataLoaders` for reconstruction: the target is the clean image, the input the image or a corruption of it"
     bs = check_int(bs, 'bs (batch size)', 1)
-    if not isinstance(shuffle, bool): raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+    check_bool(shuffle, 'shuffle')
     device = resolve_device(device)
     trn = ReconstructionDataset(train_images, labels=train_labels, split_idx=0)
     val = ReconstructionDataset(valid_images, valid_inputs, valid_labels, split_idx=1)

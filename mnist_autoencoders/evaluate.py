@@ -23,7 +23,7 @@ from .learner import load_model
 __all__ = ['OCCLUSION_MODES', 'reconstruction_mse', 'occlusion_tfm', 'drawn_occlusion_side', 'evaluate_corruptions',
            'corruption_table', 'print_corruption_table', 'seed_variation', 'occlusion_by_side', 'noise_sweep',
            'plot_noise_sweep', 'record_corruptions', 'load_corruptions', 'tsne_codes', 'plot_tsne', 'record_tsne',
-           'evaluate', 'evaluate_record']
+           'plot_lr_find', 'evaluate', 'evaluate_record']
 
 # %% ../nbs/05_evaluate.ipynb #ae91a70a
 def _test_images(data=None, images=None) -> torch.Tensor:
@@ -192,7 +192,7 @@ def plot_noise_sweep(df:pd.DataFrame, # From `noise_sweep`: one column per model
     return ax.figure
 
 # %% ../nbs/05_evaluate.ipynb #15e01cf0
-def record_corruptions(models:dict, # Name -> saved model (for `load_model`), e.g. {'ae': 'results/train/ae/weights.safetensors'}
+def record_corruptions(models:dict, # Name -> saved model (for `load_model`), e.g. {'ae': 'results/paper/ae_latent6_seed17/weights.safetensors'}
                        out:str|Path, # Output folder
                        seeds=range(10), # Seeds for the spread of the corrupted-set numbers
                        std:float=0.2, # Standard deviation of the Gaussian noise of the table
@@ -271,7 +271,7 @@ def plot_tsne(embeddings:dict, # Title -> embedding [n, 2] (from `tsne_codes`)
     return fig
 
 # %% ../nbs/05_evaluate.ipynb #2df84c11
-def record_tsne(models:dict, # Title -> saved model (for `load_model`), e.g. {'AE': 'results/train/ae/weights.safetensors'}
+def record_tsne(models:dict, # Title -> saved model (for `load_model`), e.g. {'AE': 'results/paper/ae_latent6_seed17/weights.safetensors'}
                 out:str|Path, # Output folder
                 n:int=2000, # Test codes per model
                 seed:int=0, # Seed of the choice of codes and of t-SNE
@@ -293,6 +293,30 @@ def record_tsne(models:dict, # Title -> saved model (for `load_model`), e.g. {'A
                figure='tsne.png', environment=environment_info(device), wall_time_s=round(wall, 2))
     write_json(out/'tsne.json', rec)
     return rec
+
+# %% ../nbs/05_evaluate.ipynb #a5c25c4c
+def plot_lr_find(curve:dict, # From `search.lr_find_curve` or `seeds.recipe_lr` (or its `lr_find_KIND.json`)
+                 best_lr:float|None=None, # A learning rate to mark, e.g. the search's best
+                 lrs:list[float]|None=None, # A grid of learning rates to shade, e.g. the searched one
+                 ax=None, # Axes to draw on; `None` for a new figure
+                 title:str|None=None, # `None`: the search's title with `best_lr`, else the record's kind; '' for none
+                ):
+    "`lr_find`'s loss against the learning rate with its valley; optionally a learning rate to compare and a grid"
+    import matplotlib.pyplot as plt
+    valley = curve.get('valley', curve.get('suggestions', {}).get('valley')) if isinstance(curve, dict) else None
+    if valley is None or not {'lrs', 'losses'} <= set(curve):
+        got = sorted(curve) if isinstance(curve, dict) else type(curve).__name__
+        raise ValueError(f"curve must be an lr_find record with 'lrs', 'losses' and 'valley' (or 'suggestions'), got {got}")
+    if ax is None: _, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(curve['lrs'], curve['losses'], color='C0')
+    ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('training loss (smoothed)')
+    if lrs: ax.axvspan(min(lrs), max(lrs), color='gray', alpha=.15, label='searched range')
+    ax.axvline(valley, color='C1', ls='--', label=f"lr_find valley {valley:.2g}")
+    if best_lr is not None: ax.axvline(best_lr, color='C3', label=f"search's best {best_lr:g}")
+    ax.legend(fontsize=8)
+    if title is None: title = "fastai's lr_find and the search's best lr" if best_lr is not None else curve.get('kind', '').upper()
+    if title: ax.set_title(title)
+    return ax.figure
 
 # %% ../nbs/05_evaluate.ipynb #3af03346
 @call_parse

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn
-from .config import resolve_device, check_int, check_number, check_seed
+from .config import resolve_device, check_int, check_number, check_bool, check_seed
 from .data import to_float_images
 from fastai.learner import Learner
 from .losses import VAELoss
@@ -120,7 +120,7 @@ def reconstruction_errors(model, # An autoencoder or VAE (or a `Learner` holding
     "Number of images `n`, exact per-pixel `mse` and (a VAE) exact own `loss` and `kl` of `model` on `images`, summed in float64"
     m, images = model_of(model), as_float_images(images)
     bs, seed = check_int(bs, 'bs', 1), check_seed(seed)
-    if not isinstance(sample, bool): raise ValueError(f"sample must be True or False, got {sample!r}")
+    check_bool(sample, 'sample')
     beta = loss_beta(model) if beta is None else check_number(beta, 'beta', 0)
     inputs = images if inputs is None else as_float_images(inputs, 'inputs', bounded=False)
     if inputs.shape != images.shape: raise ValueError(f"inputs has shape {tuple(inputs.shape)} but images has shape {tuple(images.shape)}")

@@ -10,7 +10,7 @@ __all__ = ['conv_trunk', 'conv_encoder', 'conv_decoder', 'n_params', 'ConvAutoen
 import torch
 from torch import nn
 from fastcore.basics import store_attr
-from .config import check_int
+from .config import check_int, check_bool
 
 # %% ../nbs/02_models.ipynb #34c67bbf
 def _check_chs(chs):
@@ -98,7 +98,7 @@ class ConvVAE(nn.Module):
     ):
         super().__init__()
         n_latent, n_hidden = check_int(n_latent, 'n_latent', 1), check_int(n_hidden, 'n_hidden', 1)
-        if not isinstance(sample, bool): raise ValueError(f"sample must be True or False, got {sample!r}")
+        check_bool(sample, 'sample')
         _check_modules(trunk=trunk, decoder=decoder)
         store_attr('n_latent,sample')
         self.trunk = conv_trunk(n_hidden) if trunk is None else trunk

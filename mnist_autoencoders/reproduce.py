@@ -4,43 +4,59 @@
 
 # %% ../nbs/07_reproduce.ipynb #37e52fc4
 from __future__ import annotations
-import json, shutil, time
+import json, time
 from pathlib import Path
+import pandas as pd
 from fastcore.script import call_parse, store_true
 from .reference import REPORT, STDS
-from .config import (TrainConfig, check_same, save_figure, write_json, read_json, prepare_out,
+from .config import (TrainConfig, check_same, check_bool, save_figure, write_json, read_json, prepare_out,
                                        environment_info, resolve_device)
 from .data import load_mnist, mnist_splits, MNISTData
 from .transforms import GaussianNoise, Occlusion, corrupt, show_corruptions
 from .inference import encode
-from .learner import train_run, load_model, reconstruction_figure, plot_history_csv
+from .learner import load_model, reconstruction_figure, plot_history_csv
 from .search import search_lr_wd, plot_search_heatmap, plot_fold_losses, lr_find_curve, plot_lr_find
 from .evaluate import (evaluate_corruptions, noise_sweep, plot_noise_sweep, tsne_codes, plot_tsne,
                                          drawn_occlusion_side, seed_variation)
-from .sweep import latent_sweep, plot_latent_sweep
+from .sweep import plot_latent_sweep
+from .seeds import (seed_runs, load_seed_runs, run_name, seed_stats, format_stats, recipe, HEADLINE,
+                                      report_value)
 from .generate import fit_sampler, generate, plot_sample_grid, interpolate, plot_interpolation
 from .classifier import get_classifier
 from .quality import sample_quality_table, knn_accuracy, QUALITY_ROWS
 
 # %% auto #0
-__all__ = ['PRESETS', 'STAGES', 'STAGE_FUNCS', 'check_preset', 'Run', 'stage_data', 'stage_search', 'stage_ae', 'stage_dae',
-           'stage_vae', 'stage_latent', 'stage_evaluate', 'stage_latent_space', 'stage_generate', 'load_stages',
-           'write_results', 'print_summary', 'reproduce', 'reproduce_cmd']
+__all__ = ['PRESETS', 'PRESET_NOTES', 'STAGES', 'COLUMNS', 'STAGE_FUNCS', 'DASH', 'ROW_NAMES', 'check_preset', 'Run',
+           'stage_data', 'stage_search', 'stage_ae', 'stage_dae', 'stage_vae', 'stage_latent', 'stage_recipe',
+           'stage_evaluate', 'stage_latent_space', 'stage_generate', 'load_stages', 'write_results', 'print_summary',
+           'reproduce', 'headline_stats', 'latent_stats', 'reproduce_cmd']
 
 # %% ../nbs/07_reproduce.ipynb #32686edc
 PRESETS = {
-    'quick': dict(n_train=12000, epochs=10, lr=4e-3, wd=2e-5, bs=128, seed=17, n_latent=6,
+    'quick': dict(n_train=12000, epochs=10, lr=4e-3, wd=2e-5, bs=128, seeds=[17], n_latent=6,
                   search=dict(lrs=[1e-3, 4e-3, 1e-2], wds=[2e-5, 2e-4], n_trials=4, n_folds=2, epochs=3, n_train=6000,
                               seed=0, study='quick'),
-                  latent_sizes=[2, 6, 12], eval_seed=0, eval_seeds=3, std=0.2, stds=list(STDS), n_tsne=500, n_quality=2000,
+                  latent_sizes=[2, 6, 12], latent_seeds=[17], recipe=dict(kinds=['ae'], seeds=[0], epochs=5),
+                  eval_seed=0, eval_seeds=3, std=0.2, stds=list(STDS), n_tsne=500, n_quality=2000,
                   n_components=10, k=5, classifier=dict(epochs=2, n_train=12000), pair=[0, 1]),
-    'paper': dict(n_train=None, epochs=80, lr=4e-3, wd=2e-5, bs=512, seed=17, n_latent=6,
-                  search=dict(lrs=None, wds=None, n_trials=35, n_folds=4, epochs=15, n_train=12000, seed=0,
-                              study='reference-12k'),
-                  latent_sizes=[2, 4, 6, 8, 10, 15, 20, 30], eval_seed=0, eval_seeds=10, std=0.2, stds=list(STDS), n_tsne=2000,
+    'paper': dict(n_train=None, epochs=80, lr=4e-3, wd=2e-5, bs=512, seeds=[17, 18, 19, 20, 21], n_latent=6,
+                  search=dict(lrs=None, wds=None, n_trials=35, n_folds=4, epochs=15, n_train=None, seed=0,
+                              study='reference-48k'),
+                  latent_sizes=[2, 4, 6, 8, 10, 15, 20, 30], latent_seeds=[17, 18, 19],
+                  recipe=dict(kinds=['ae', 'dae', 'vae'], seeds=[0, 1, 2, 3, 4], epochs=30),
+                  eval_seed=0, eval_seeds=10, std=0.2, stds=list(STDS), n_tsne=2000,
                   n_quality=10000, n_components=10, k=5, classifier={}, pair=[0, 1]),
 }
-STAGES = ('data', 'search', 'ae', 'dae', 'vae', 'latent', 'evaluate', 'latent_space', 'generate')
+PRESETS['paper-40'] = json.loads(json.dumps(PRESETS['paper']))
+PRESETS['paper-40']['search'] |= dict(epochs=40, study='reference-48k-40')
+PRESET_NOTES = {   # what a preset's printed tables say of it
+    'quick': "quick preset: 12,000 training images (not 48,000), 10 epochs (not up to 80), one seed and a 4-pair "
+             "search on 6,000 images; it checks that everything runs, its numbers are not the report's protocol's",
+    'paper': "paper preset: the report's protocol (48,000 images, up to 80 epochs; the search 35 pairs x 4 folds x "
+             "15 epochs); mean ± sd [min..max] over the training seeds",
+    'paper-40': "paper-40 preset: the paper preset with 40 epochs per fold in the search (the report's text)",
+}
+STAGES = ('data', 'search', 'ae', 'dae', 'vae', 'latent', 'recipe', 'evaluate', 'latent_space', 'generate')
 
 # %% ../nbs/07_reproduce.ipynb #b64eedf0
 def check_preset(preset:str) -> dict:
@@ -51,9 +67,9 @@ def check_preset(preset:str) -> dict:
 # %% ../nbs/07_reproduce.ipynb #d9abb659
 class Run:
     "A reproduction's output folder, settings and shared state"
-    def __init__(self, out:str|Path, cfg:dict, device=None, progress:bool=True):
-        self.out, self.cfg, self.device, self.progress = Path(out), cfg, device, progress
-        for d in ('stages', 'figures', 'runs'): (self.out/d).mkdir(parents=True, exist_ok=True)
+    def __init__(self, out:str|Path, cfg:dict, device=None, progress:bool=True, say=print):
+        self.out, self.cfg, self.device, self.progress, self.say = Path(out), cfg, device, progress, say
+        for d in ('stages', 'figures'): (self.out/d).mkdir(parents=True, exist_ok=True)
         self._data = None
 
     @property
@@ -67,14 +83,23 @@ class Run:
         "Save `fig` as `figures/NAME.png` (atomically: never a truncated figure) and close it; return the file name"
         return save_figure(fig, self.out/'figures'/f'{name}.png').name
 
-    def train(self, name:str, kind:str, n_latent:int|None=None, folder:Path|None=None) -> dict:
-        "Train `kind` with the preset's settings into `runs/NAME` (or `folder`), or reuse the run there; return its summary"
+    def config(self, kind:str, n_latent:int|None=None, seed:int|None=None) -> TrainConfig:
+        "The preset's training settings for `kind` (its first seed and latent size unless given)"
         c = self.cfg
-        cfg = TrainConfig(kind=kind, n_latent=n_latent or c['n_latent'], epochs=c['epochs'], lr=c['lr'], wd=c['wd'], bs=c['bs'],
-                          seed=c['seed'], n_train=c['n_train'], early_stop='reference', one_cycle=False)
-        return train_run(cfg, folder or self.out/'runs'/name, self.device, self.progress, self.data, reuse=True)
+        return TrainConfig(kind=kind, n_latent=n_latent or c['n_latent'], epochs=c['epochs'], lr=c['lr'], wd=c['wd'],
+                           bs=c['bs'], seed=c['seeds'][0] if seed is None else seed, n_train=c['n_train'],
+                           early_stop='reference', one_cycle=False)
 
-    def model(self, name:str): return load_model(self.out/'runs'/name, 'cpu')   # the run folder's weights.safetensors
+    def folder(self, kind:str, n_latent:int|None=None, seed:int|None=None) -> Path:
+        return self.out/run_name(self.config(kind, n_latent, seed))
+
+    def train(self, cfgs:list[TrainConfig], seeds) -> pd.DataFrame:
+        "Train each of `cfgs` with each of `seeds` into its run folder, or reuse the run there; one row per run"
+        return seed_runs(cfgs, self.out, seeds, self.device, self.data, self.progress, self.say)
+
+    def model(self, kind:str, seed:int|None=None):
+        "The trained model of `kind` at the preset's latent size (its first seed unless given), from its run folder"
+        return load_model(self.folder(kind, seed=seed), 'cpu')
 
 # %% ../nbs/07_reproduce.ipynb #62188b17
 def stage_data(r:Run) -> dict:
@@ -92,7 +117,7 @@ def stage_data(r:Run) -> dict:
 def stage_search(r:Run) -> dict:
     s = r.cfg['search']
     res = search_lr_wd(s['lrs'], s['wds'], s['n_trials'], s['n_folds'], s['epochs'], seed=s['seed'], n_train=s['n_train'],
-                       study=s['study'], out=r.out/'runs'/'search', device=r.device, progress=r.progress, data=r.data,
+                       study=s['study'], out=r.out/'search', device=r.device, progress=r.progress, data=r.data,
                        n_latent=r.cfg['n_latent'], bs=r.cfg['bs'])
     cfg = res.record['config']
     figs = [r.savefig(plot_search_heatmap(res.table, cfg['lrs'], cfg['wds']), 'search_heatmap'),
@@ -100,48 +125,68 @@ def stage_search(r:Run) -> dict:
     curve = lr_find_curve(r.x_train(s['n_train']), wd=res.best['wd'], n_folds=s['n_folds'], n_latent=r.cfg['n_latent'],
                           bs=r.cfg['bs'], seed=s['seed'], device=r.device)
     figs.append(r.savefig(plot_lr_find(curve, res.best['lr'], cfg['lrs']), 'lr_find'))
-    return dict(best=res.best, table=json.loads(res.table.reset_index().to_json(orient='split')), lr_find_valley=curve['valley'],
+    return dict(best=res.best, n_images=len(r.x_train(s['n_train'])), n_trials_done=len(res.table),
+                table=json.loads(res.table.reset_index().to_json(orient='split')), lr_find_valley=curve['valley'],
                 search_wall_time_s=res.record['wall_time_s'], figures=figs)
 
 # %% ../nbs/07_reproduce.ipynb #30f38d14
 def _stage_model(r:Run, kind:str, fig:str) -> dict:
-    s = r.train(kind, kind)
-    name = kind.upper()
-    figs = [r.savefig(plot_history_csv(r.out/'runs'/kind/'history.csv', f'{name}: loss per epoch'), f'{fig}_{kind}_loss'),
+    df = r.train([r.config(kind)], r.cfg['seeds'])
+    name, first = kind.upper(), r.folder(kind)
+    figs = [r.savefig(plot_history_csv(first/'history.csv', f'{name}: loss per epoch (seed {r.cfg["seeds"][0]})'), f'{fig}_{kind}_loss'),
             r.savefig(reconstruction_figure(r.model(kind), r.data.x_test[:8], seed=r.cfg['eval_seed'],
                                             title=f'{name}: reconstructions'), f'{fig}_{kind}_reconstructions')]
-    return dict(test=s['test'], epochs_run=s['epochs_run'], stop_reason=s.get('stop_reason'),
-                train_wall_time_s=s['wall_time_s'], figures=figs)
+    return dict(runs=json.loads(df.reset_index().to_json(orient='records')), figures=figs)
 
 def stage_ae(r:Run) -> dict: return _stage_model(r, 'ae', 'fig3')
 def stage_dae(r:Run) -> dict: return _stage_model(r, 'dae', 'fig4')
 def stage_vae(r:Run) -> dict: return _stage_model(r, 'vae', 'fig6')
 
 # %% ../nbs/07_reproduce.ipynb #29cfa95a
+COLUMNS = ('mse', 'mse_gaussian', 'mse_occlusion')
+
+def _curve(df:pd.DataFrame, c:dict) -> list:
+    "One dict per latent size: each column's `seed_stats`, the report's value placed at the preset's own size"
+    return [dict(n_latent=int(k), n_seeds=len(g), **{col: seed_stats(g[col], REPORT['ae'][col] if k == c['n_latent'] else None)
+                                                     for col in COLUMNS})
+            for k, g in df.groupby('n_latent')]
+
 def stage_latent(r:Run) -> dict:
-    c, folder = r.cfg, r.out/'runs'/'latent'
-    own = folder/f"n_latent_{c['n_latent']:02d}"
-    if c['n_latent'] in c['latent_sizes'] and not (own/'summary.json').is_file():
-        r.train('ae', 'ae')                                       # checks the AE stage's run has the preset's settings
-        shutil.copytree(r.out/'runs'/'ae', own, dirs_exist_ok=True)
-    df = latent_sweep(c['latent_sizes'], folder, c['epochs'], c['seed'], c['n_train'], r.device, r.data, r.progress,
-                      lr=c['lr'], wd=c['wd'], bs=c['bs'], early_stop='reference', one_cycle=False)
-    fig = plot_latent_sweep(df, columns=('mse', 'mse_gaussian', 'mse_occlusion'))
-    curve = [dict(n_latent=int(k), **{col: float(df.loc[k, col]) for col in ('mse', 'mse_gaussian', 'mse_occlusion')})
-             for k in df.index]
-    return dict(curve=curve, figures=[r.savefig(fig, 'fig2_latent_size')])
+    c = r.cfg
+    df = r.train([r.config('ae', n_latent=k) for k in c['latent_sizes']], c['latent_seeds'])
+    return dict(curve=_curve(df, c), runs=json.loads(df.reset_index().to_json(orient='records')),
+                figures=[r.savefig(plot_latent_sweep(df.set_index('n_latent'), columns=COLUMNS, title=f"{len(c['latent_seeds'])} seed(s): mean, bars min..max"), 'fig2_latent_size')])
+
+# %% ../nbs/07_reproduce.ipynb #30592159
+def stage_recipe(r:Run) -> dict:
+    c, rc = r.cfg, r.cfg['recipe']
+    rec = recipe(r.out/'recipe', rc['kinds'], rc['seeds'], rc['epochs'], n_latent=c['n_latent'], n_train=c['n_train'],
+                 device=r.device, data=r.data, progress=r.progress, log=r.say)
+    return {k: rec[k] for k in ('recipe', 'lr', 'seeds', 'stats')} | dict(figures=[])
 
 # %% ../nbs/07_reproduce.ipynb #52634cd3
 def stage_evaluate(r:Run) -> dict:
-    c = r.cfg
-    ms = {k: r.model(k) for k in ('ae', 'dae', 'vae')}
-    table = {k: evaluate_corruptions(m, r.data, c['std'], 'once', c['eval_seed'], device='cpu') for k, m in ms.items()}
-    table['vae_sampled'] = evaluate_corruptions(ms['vae'], r.data, c['std'], 'once', c['eval_seed'], device='cpu', sample=True)
-    sweep = noise_sweep({'AE': ms['ae'], 'DAE': ms['dae']}, c['stds'], c['eval_seed'], r.data)
-    sv = seed_variation({k.upper(): m for k, m in ms.items()}, range(c['eval_seeds']), c['std'], r.data)
-    fig = plot_noise_sweep(sweep)
-    return dict(table=table, noise_sweep=json.loads(sweep.to_json(orient='split')),
-                seed_variation=json.loads(sv.to_json(orient='split')), figures=[r.savefig(fig, 'fig5_noise_sweep')])
+    c, rows, draws = r.cfg, [], []
+    for seed in c['seeds']:
+        ms = {k: r.model(k, seed) for k in ('ae', 'dae', 'vae')}
+        for k, m in ms.items():
+            row = evaluate_corruptions(m, r.data, c['std'], 'once', c['eval_seed'], device='cpu')
+            if k == 'vae':
+                row['loss_sampled'] = evaluate_corruptions(m, r.data, c['std'], 'once', c['eval_seed'], device='cpu', sample=True)['loss']
+            rows.append(dict(kind=k, seed=seed) | row)
+        sv = seed_variation({k.upper(): m for k, m in ms.items()}, range(c['eval_seeds']), c['std'], r.data)
+        draws += [dict(train_seed=seed) | d for d in sv.to_dict('records')]
+    table, draws = pd.DataFrame(rows), pd.DataFrame(draws)
+    stats = {}
+    for k, cols in HEADLINE.items():
+        t, d = table[table.kind == k], draws[draws.model == k.upper()]
+        stats[k] = {col: seed_stats(d['mse_occlusion'] if col == 'mse_occlusion_draws' else t[col], report_value(k, col))
+                    for col in cols}
+    first = c['seeds'][0]
+    sweep = noise_sweep({'AE': r.model('ae'), 'DAE': r.model('dae')}, c['stds'], c['eval_seed'], r.data)
+    return dict(stats=stats, per_seed=json.loads(table.to_json(orient='records')),
+                draws=json.loads(draws.to_json(orient='split')), noise_sweep=json.loads(sweep.to_json(orient='split')),
+                noise_sweep_seed=first, figures=[r.savefig(plot_noise_sweep(sweep), 'fig5_noise_sweep')])
 
 # %% ../nbs/07_reproduce.ipynb #3e958aaf
 def stage_latent_space(r:Run) -> dict:
@@ -159,7 +204,7 @@ def stage_latent_space(r:Run) -> dict:
 def stage_generate(r:Run) -> dict:
     c, d = r.cfg, r.data
     ae, vae = r.model('ae'), r.model('vae')
-    clf = get_classifier(r.out/'runs'/'classifier', d, **c['classifier'])
+    clf = get_classifier(r.out/'classifier', d, **c['classifier'])
     s = mnist_splits(d, n_train=c['n_train'])
     table = sample_quality_table(ae, vae, clf, d, c['n_quality'], c['eval_seed'], c['n_components'], c['k'], n_train=c['n_train'])
     figs = []
@@ -175,21 +220,23 @@ def stage_generate(r:Run) -> dict:
 
 # %% ../nbs/07_reproduce.ipynb #6a3dbd6d
 STAGE_FUNCS = dict(data=stage_data, search=stage_search, ae=stage_ae, dae=stage_dae, vae=stage_vae, latent=stage_latent,
-                   evaluate=stage_evaluate, latent_space=stage_latent_space, generate=stage_generate)
+                   recipe=stage_recipe, evaluate=stage_evaluate, latent_space=stage_latent_space, generate=stage_generate)
+
+def _cell(s:dict) -> dict:
+    "A table cell from `seed_stats`: `ours` (the mean) with its spread and the report's value placed against it"
+    return dict(ours=s['mean']) | {k: v for k, v in s.items() if k != 'mean'}
 
 def _tables(res:dict) -> dict:
-    "Our numbers beside the report's: Tables 1-3 and the search's best pair"
-    t = {}
-    ev = res.get('evaluate', {}).get('table', {})
-    for k in ('ae', 'dae'):
-        if k in ev: t[k] = {m: dict(ours=ev[k][m], report=REPORT[k][m]) for m in REPORT[k]}
-    if 'vae' in ev:
-        t['vae'] = dict(loss=dict(ours=ev['vae']['loss'], report=REPORT['vae']['loss']),
-                        loss_sampled=dict(ours=ev['vae_sampled']['loss'], report=REPORT['vae']['loss']))
+    "Our numbers beside the report's: Tables 1-3 over the training seeds, the recipe's rows and the search's best pair"
+    t = {k: {col: _cell(s) for col, s in cols.items()} for k, cols in res.get('evaluate', {}).get('stats', {}).items()}
+    for key, cols in res.get('recipe', {}).get('stats', {}).items():
+        kind = key.split('_')[0]
+        t.setdefault('recipe', {})[kind] = {col: _cell(s) for col, s in cols.items() if col != 'wall_time_s'}
     if 'search' in res:
-        b = res['search']['best']
-        t['search'] = dict(lr=dict(ours=b['lr'], report=REPORT['search']['lr']), wd=dict(ours=b['wd'], report=REPORT['search']['wd']),
-                           score=dict(ours=b['mean'], report=REPORT['search']['score']))
+        b, rep = res['search']['best'], REPORT['search']
+        t['search'] = dict(lr=dict(ours=b['lr'], report=rep['lr']), wd=dict(ours=b['wd'], report=rep['wd']),
+                           score=dict(ours=b['mean'], report=rep['score']), n_images=res['search'].get('n_images'),
+                           n_trials_done=res['search'].get('n_trials_done'))
     return t
 
 def _stage_record(f:Path) -> dict|None:
@@ -210,7 +257,8 @@ def write_results(out:Path, cfg:dict, device) -> dict:
     "Rebuild `out/results.json` from the stage records"
     st = load_stages(out)
     res = {k: {n: v for n, v in r.items() if n not in ('figures', 'wall_time_s', 'finished_at')} for k, r in st.items()}
-    rec = dict(command='reproduce', preset=cfg['preset'], config=cfg, finished=len(st) == len(STAGES),
+    rec = dict(command='reproduce', preset=cfg['preset'], note=PRESET_NOTES[cfg['preset']], config=cfg,
+               finished=len(st) == len(STAGES),
                stages={k: dict(wall_time_s=r['wall_time_s'], finished_at=r['finished_at']) for k, r in st.items()},
                total_wall_time_s=round(sum(r['wall_time_s'] for r in st.values()), 2),
                tables=_tables(res), results=res, report=REPORT,
@@ -221,8 +269,19 @@ def write_results(out:Path, cfg:dict, device) -> dict:
 # %% ../nbs/07_reproduce.ipynb #a7b6ccfe
 def _hms(s:float) -> str: return time.strftime('%H:%M:%S', time.gmtime(s))
 
+DASH = '–'
+
+ROW_NAMES = dict(mse='original', mse_gaussian='Gaussian 0.2', mse_occlusion='occlusion', mse_occlusion_draws='occl., {} sets',
+                 loss='loss (mean z)', loss_sampled='loss (sampled z)')
+
+def _table_row(name:str, v:dict) -> str:
+    "One printed table row: ours (with its spread over seeds when there are several) and the report's"
+    rep, n = DASH if v.get('report') is None else f"{v['report']:.3f}", v.get('n', 1)
+    if n == 1: return f"{name:<28}{v['ours']:>9.4f}{'':<33}{rep:>7}"
+    return f"{name:<28}   {format_stats(dict(v, mean=v['ours']))} n={n:<3}{rep:>7}  {v.get('report_is', '')}"
+
 def print_summary(rec:dict, ran:list[str]):
-    "Print the stages and the report's tables, ours beside the report's"
+    "Print the stages and the report's tables, ours beside the report's, labelled with the preset"
     print(f"\nreproduction '{rec['preset']}': {sum(1 for _ in rec['stages'])}/{len(STAGES)} stages done")
     for k in STAGES:
         if k in rec['stages']:
@@ -230,24 +289,33 @@ def print_summary(rec:dict, ran:list[str]):
         else: print(f"  {k:<14}{'not done':<14}")
     print(f"  {'total':<28}{rec['total_wall_time_s']:>9.1f} s")
     t = rec['tables']
-    rows = [(f'{n} {col}', t[k][m]) for k, n in (('ae', 'AE'), ('dae', 'DAE')) if k in t
-            for m, col in (('mse', 'original'), ('mse_gaussian', 'Gaussian 0.2'), ('mse_occlusion', 'occlusion'))]
-    if 'vae' in t: rows += [('VAE loss (mean z)', t['vae']['loss']), ('VAE loss (sampled z)', t['vae']['loss_sampled'])]
+    rows = [(f"{k.upper()} {ROW_NAMES[col].format(rec['config']['eval_seeds'])}", v) for k in ('ae', 'dae', 'vae') if k in t
+            for col in ('loss', 'loss_sampled', 'mse', 'mse_gaussian', 'mse_occlusion', 'mse_occlusion_draws')
+            if (v := t[k].get(col)) is not None and not (k == 'vae' and col.startswith('mse'))]
+    rows += [(f'recipe {k.upper()} {ROW_NAMES[col]}', v) for k, cols in t.get('recipe', {}).items()
+             for col, v in cols.items() if col in ('mse', 'loss') and not (k != 'vae' and col == 'loss')]
     if rows:
-        print(f"\n{'test set':<26}{'ours':>9}{'report':>9}")
-        for name, v in rows: print(f"{name:<26}{v['ours']:>9.4f}{v['report']:>9.3f}")
-    if 'search' in t: print(f"\nsearch best: lr {t['search']['lr']['ours']:g}, wd {t['search']['wd']['ours']:g} "
-                            f"(report: lr {REPORT['search']['lr']:g}, wd {REPORT['search']['wd']:g})")
+        several = any(v.get('n', 1) > 1 for _, v in rows)
+        print(f"\n{rec.get('note', PRESET_NOTES.get(rec['preset'], ''))}")
+        print(f"{'test set':<28}{'ours':>9}{' ± sd [min..max] n' if several else '':<33}{'report':>7}" + ('  report is' if several else ''))
+        for name, v in rows: print(_table_row(name, v))
+    if 'search' in t:
+        s = t['search']
+        print(f"\nsearch best ({s.get('n_trials_done', '?')} pairs on {s.get('n_images') or 0:,} images): lr {s['lr']['ours']:g}, "
+              f"wd {s['wd']['ours']:g}, CV {s['score']['ours']:.4f} (report: lr {s['lr']['report']:g}, wd {s['wd']['report']:g}, "
+              f"CV {s['score']['report']:.4f})")
     if 'latent' in rec['results']:
-        print('latent size -> test MSE: ' + ', '.join(f"{d['n_latent']}: {d['mse']:.4f}" for d in rec['results']['latent']['curve']))
+        print('latent size -> test MSE: ' + ', '.join(
+            f"{d['n_latent']}: {d['mse']['mean']:.4f}" + (f" ± {d['mse']['sd']:.4f}" if d['mse']['n'] > 1 else '')
+            for d in rec['results']['latent']['curve']))
     if 'generate' in rec['results']:
         print(f"\n{'samples':<26}{'Fréchet':>9}{'conf.':>7}{'entropy':>9}")
         for name, v in rec['results']['generate']['sample_quality'].items():
             print(f"{name:<26}{v['fid']:>9.1f}{v['confidence']:>7.3f}{v['class_entropy']:>9.3f}")
 
 # %% ../nbs/07_reproduce.ipynb #68a3c41d
-def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' (the report's protocol: hours on a CPU)
-              out:str|Path='runs/reproduce', # Output folder: results.json, figures/, stages/, runs/
+def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU), 'paper' (the report's protocol: hours) or 'paper-40'
+              out:str|Path='runs/reproduce', # Output folder: results.json, figures/, stages/, one folder per run
               device=None, # 'cpu', 'cuda', ...; `None` for the GPU when there is one
               until:str|None=None, # Stop after this stage (one of `STAGES`); `None` for all
               progress:bool=True, # Show each stage's progress (bars in a terminal, plain lines in a file)
@@ -257,8 +325,7 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' 
     "Run (or resume) the report's whole study with `preset`'s settings into `out`; return the `results.json` record"
     cfg = check_preset(preset)
     if until is not None and until not in STAGES: raise ValueError(f"until must be one of {STAGES}, got {until!r}")
-    for name, v in (('progress', progress), ('quiet', quiet), ('silent', silent)):
-        if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
+    progress, quiet, silent = check_bool(progress, 'progress'), check_bool(quiet, 'quiet'), check_bool(silent, 'silent')
     resolve_device(device)                        # every setting is checked before anything is written
     if not isinstance(out, (str, Path)) or not str(out).strip(): raise ValueError(f"out must be the name of a folder, got {out!r}")
     out = Path(out)
@@ -266,9 +333,9 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' 
     if (out/'config.json').is_file(): check_same(read_json(out/'config.json', 'reproduction configuration'), cfg, 'a reproduction', out)
     out = prepare_out(out)
     write_json(out/'config.json', cfg)
-    r, ran = Run(out, cfg, device, progress and not (quiet or silent)), []
-    todo = STAGES[:STAGES.index(until) + 1] if until else STAGES
     say = (lambda *a, **k: None) if quiet or silent else print
+    r, ran = Run(out, cfg, device, progress and not (quiet or silent), say), []
+    todo = STAGES[:STAGES.index(until) + 1] if until else STAGES
     done, start = load_stages(out), time.perf_counter()
     for i, k in enumerate(todo):
         if k in done: continue
@@ -288,12 +355,43 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' 
         print(f"\nwrote {out/'results.json'} and {len(res['figures'])} figures in {out/'figures'}")
     return res
 
+# %% ../nbs/07_reproduce.ipynb #df04eda6
+def _finished_runs(out) -> pd.DataFrame|None:
+    try: return load_seed_runs(out)
+    except FileNotFoundError: return None
+
+def _recorded(out:str|Path) -> dict:
+    f = Path(out)/'results.json'
+    if not f.is_file(): raise FileNotFoundError(f"{out} holds no reproduction (no results.json): run `mnist-ae reproduce` first")
+    return read_json(f, 'reproduction record')
+
+def headline_stats(out:str|Path, # A reproduction's output folder
+                  ) -> tuple[dict, bool]:
+    "Tables 1-3 of the reproduction in `out` (kind -> column -> `seed_stats`), and whether the evaluation stage made them"
+    rec = _recorded(out)
+    if ev := rec['results'].get('evaluate', {}).get('stats'): return ev, True
+    c, df = rec['config'], _finished_runs(out)
+    if df is None: return {}, False
+    df = df[(df.n_latent == c['n_latent']) & df.seed.isin(c['seeds'])]
+    return {k: {col: seed_stats(g[col], report_value(k, col)) for col in HEADLINE[k] if col in g and g[col].notna().all()}
+            for k, g in df.groupby('kind')}, False
+
+def latent_stats(out:str|Path, # A reproduction's output folder
+                ) -> tuple[list, bool]:
+    "The latent-size curve of the reproduction in `out` (one dict per size), and whether the latent stage made it"
+    rec = _recorded(out)
+    if lat := rec['results'].get('latent'): return lat['curve'], True
+    c, df = rec['config'], _finished_runs(out)
+    if df is None: return [], False
+    df = df[(df.kind == 'ae') & df.seed.isin(c['latent_seeds']) & df.n_latent.isin(c['latent_sizes'])]
+    return _curve(df, c), False
+
 # %% ../nbs/07_reproduce.ipynb #7f446c02
 @call_parse
-def reproduce_cmd(preset:str='quick', # 'quick' (a few minutes on a CPU) or 'paper' (the report's protocol: hours on a CPU)
-                  out:str='runs/reproduce', # Output folder: results.json, figures/, stages/, runs/
+def reproduce_cmd(preset:str='quick', # 'quick' (minutes on a CPU), 'paper' (the report's protocol: hours) or 'paper-40' (its search with 40 epochs)
+                  out:str='runs/reproduce', # Output folder: results.json, figures/, stages/, one folder per run
                   device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
-                  until:str=None, # Stop after this stage: data, search, ae, dae, vae, latent, evaluate, latent_space, generate
+                  until:str=None, # Stop after this stage: data, search, ae, dae, vae, latent, recipe, evaluate, latent_space, generate
                   quiet:store_true=False, # No progress: only the tables at the end and the paths written
                   silent:store_true=False, # Print nothing but errors
                  ):

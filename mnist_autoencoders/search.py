@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy
 import torch
-from .config import (check_int, check_number, prepare_out, write_bytes, write_json, resolve_device,
-                                       environment_info)
+from .config import (check_int, check_number, check_bool, split_csv, prepare_out, write_bytes, write_json,
+                                       resolve_device, environment_info)
 from .reference import REFERENCE_LRS, REFERENCE_WDS, SEARCH_EPOCHS
 from .study import mask_url, error_reason, storage_url, open_storage, open_study, requeue_lost, pairs_done, work_queue
 from .study import search_table, best_pair
@@ -29,8 +29,8 @@ from .learner import autoencoder_learner
 
 # %% auto #0
 __all__ = ['SCORES', 'STORAGE_ENV', 'plan_pairs', 'check_search_args', 'fold_loss', 'cv_objective', 'SearchResult',
-           'search_lr_wd', 'plot_search_heatmap', 'plot_fold_losses', 'lr_find_curve', 'plot_lr_find', 'print_search',
-           'search']
+           'search_lr_wd', 'plot_search_heatmap', 'plot_fold_losses', 'lr_find_curve', 'print_search', 'search',
+           'plot_lr_find']
 
 # %% ../nbs/04_search.ipynb #9c13f436
 SCORES = ('last', 'best')  # a fold's score: the last epoch's validation loss (the reference), or the best epoch's
@@ -180,7 +180,7 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
     if not isinstance(study, str) or not study.strip(): raise ValueError(f"study must be a non-empty name, got {study!r}")
     if max_trials is not None: check_int(max_trials, 'max_trials', 0)
     ready_timeout = check_number(ready_timeout, 'ready_timeout (seconds)', 0)
-    if not isinstance(prune, bool): raise ValueError(f"prune must be True or False, got {prune!r}")
+    check_bool(prune, 'prune')
     cfg.update(n_latent=check_int(n_latent, 'n_latent', 1), bs=check_int(bs, 'bs', 1), prune=prune, prune_startup=prune_startup)
     if data is not None and not isinstance(data, MNISTData):
         raise ValueError(f"data must be an MNISTData or None, got {type(data).__name__}")
@@ -300,21 +300,8 @@ def lr_find_curve(x:torch.Tensor, # Images `[N, 28, 28]`: `lr_find` runs on the 
     return dict(lrs=[float(v) for v in learn.recorder.lrs], losses=[float(v) for v in learn.recorder.losses], valley=float(sug.valley))
 
 # %% ../nbs/04_search.ipynb #0afa4d92
-def plot_lr_find(curve:dict, # From `lr_find_curve`
-                 best_lr:float, # The search's best learning rate
-                 lrs:list[float]|None=None, # The searched grid, shaded
-                 ax=None, title:str|None="fastai's lr_find and the search's best lr"):
-    "`lr_find`'s loss curve with its suggestion and the search's best learning rate"
-    import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(5.5, 3.2))
-    ax.plot(curve['lrs'], curve['losses'], color='C0')
-    ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('training loss (smoothed)')
-    if lrs: ax.axvspan(min(lrs), max(lrs), color='gray', alpha=.15, label='searched range')
-    ax.axvline(curve['valley'], color='C1', ls='--', label=f"lr_find valley {curve['valley']:.2g}")
-    ax.axvline(best_lr, color='C3', label=f"search's best {best_lr:g}")
-    ax.legend(fontsize=8)
-    if title: ax.set_title(title)
-    return ax.figure
+from .evaluate import plot_lr_find  # one plot for `lr_find_curve` and `seeds.recipe_lr`; kept importable from here
+_all_ = ['plot_lr_find']
 
 # %% ../nbs/04_search.ipynb #15dd7d7e
 def print_search(res:SearchResult):
@@ -351,7 +338,7 @@ def search(trials:int=35, # Distinct (lr, wd) pairs to try, drawn at random from
     "Random search of lr and weight decay with k-fold cross-validation (resumable; shared through a database); write OUT/search.csv"
     def grid(s, name):
         if s is None: return None
-        try: return [float(v) for v in s.split(',') if v.strip()]
+        try: return [float(v) for v in split_csv(s)]
         except ValueError: raise SystemExit(f"mnist-ae search: error: {name} must be comma-separated numbers, got {s!r}") from None
     ep = int(epochs) if str(epochs).strip().isdigit() else epochs
     try:

@@ -5,21 +5,21 @@
 
 # %% ../nbs/05b_seeds.ipynb #c149de8f
 from __future__ import annotations
-import math, statistics, time, warnings
+import math, statistics, tempfile, time, warnings
 from pathlib import Path
 from typing import Annotated
 import pandas as pd
 from fastcore.script import call_parse
-from .config import (TrainConfig, check_int, check_seed, check_same, read_json, write_json, prepare_out,
-                                       environment_info, resolve_device)
+from .config import (TrainConfig, SEED_MAX, check_int, check_seed, check_int_list, parse_int_list, split_csv,
+                                       check_same, read_json, write_json, prepare_out, environment_info, resolve_device)
 from .reference import REPORT, KINDS
 from .data import MNISTData, load_mnist
 from .transforms import mnist_dls
 from .learner import autoencoder_learner, train_run
 
 # %% auto #0
-__all__ = ['PLACES', 'RECIPE', 'seed_stats', 'format_stats', 'run_name', 'seed_runs', 'load_seed_runs', 'summarise_seeds',
-           'recipe_lr', 'plot_lr_find', 'recipe', 'recipe_cmd']
+__all__ = ['PLACES', 'HEADLINE', 'RECIPE', 'seed_stats', 'format_stats', 'report_value', 'run_name', 'seed_runs',
+           'load_seed_runs', 'summarise_seeds', 'recipe_lr', 'recipe', 'recipe_cmd']
 
 # %% ../nbs/05b_seeds.ipynb #27d88ce1
 PLACES = ('inside', 'above', 'below')  # where the report's value lies against our [min, max]
@@ -44,18 +44,21 @@ def format_stats(s:dict, digits:int=4) -> str:
     f = lambda v: f'{v:.{digits}f}'
     return f"{f(s['mean'])} ± {f(s['sd'])} [{f(s['min'])}..{f(s['max'])}]"
 
+HEADLINE = dict(ae=('mse', 'mse_gaussian', 'mse_occlusion', 'mse_occlusion_draws'),   # the cells of the report's Tables 1-3
+                dae=('mse', 'mse_gaussian', 'mse_occlusion', 'mse_occlusion_draws'),   # (and their relatives) we score
+                vae=('loss', 'loss_sampled', 'mse', 'mse_gaussian', 'mse_occlusion', 'mse_occlusion_draws'))
+
+def report_value(kind:str, # 'ae', 'dae' or 'vae'
+                 col:str, # A test number: 'mse', 'loss', 'loss_sampled', 'mse_occlusion_draws', ...
+                 report:dict=REPORT, # The report's numbers: kind -> column -> value
+                ) -> float|None:
+    "The report's number for a cell (its VAE loss is one number for both ways of drawing z; its occlusion one draw); `None` where it gave none"
+    return report.get(kind, {}).get({'loss_sampled': 'loss', 'mse_occlusion_draws': 'mse_occlusion'}.get(col, col))
+
 # %% ../nbs/05b_seeds.ipynb #c14f527c
 def run_name(cfg:TrainConfig) -> str:
     "The folder of a run among several seeds: `KIND_latentK_seedS`"
     return f'{cfg.kind}_latent{cfg.n_latent}_seed{cfg.seed}'
-
-def _check_seeds(seeds) -> list[int]:
-    try: seeds = list(seeds)
-    except TypeError: raise ValueError(f"seeds must be a list of seeds, got {seeds!r}") from None
-    if not seeds: raise ValueError("seeds must hold at least one seed, got an empty list")
-    seeds = [check_seed(s, 'seeds') for s in seeds]
-    if len(set(seeds)) != len(seeds): raise ValueError(f"seeds must not repeat a seed, got {seeds}")
-    return seeds
 
 def seed_runs(cfgs:list[TrainConfig], # One configuration per row of the table (their `seed` is replaced by each of `seeds`)
               out:str|Path, # Output folder: one run folder per configuration and seed
@@ -69,7 +72,7 @@ def seed_runs(cfgs:list[TrainConfig], # One configuration per row of the table (
     if isinstance(cfgs, TrainConfig): cfgs = [cfgs]
     if not cfgs or not all(isinstance(c, TrainConfig) for c in cfgs):
         raise ValueError(f"cfgs must be a list of TrainConfig, got {cfgs!r}")
-    seeds = _check_seeds(seeds)
+    seeds = check_int_list(seeds, 'seeds', 0, SEED_MAX)
     todo = [TrainConfig.from_dict(c.to_dict() | dict(seed=s)).check() for s in seeds for c in cfgs]   # seed by seed: a stopped job has every kind
     out, rows = prepare_out(out), []
     for cfg in todo:
@@ -107,7 +110,7 @@ def summarise_seeds(df:pd.DataFrame, # From `seed_runs`
         key = '_'.join(f'{k}{v}' if k != 'kind' else str(v) for k, v in zip(by, key))
         kind = g['kind'].iloc[0]
         cols = [c for c in ('mse', 'mse_gaussian', 'mse_occlusion', 'loss', 'loss_sampled') if c in g and g[c].notna().all()]
-        res[key] = {c: seed_stats(g[c], report.get(kind, {}).get(c if c != 'loss_sampled' else 'loss')) for c in cols}
+        res[key] = {c: seed_stats(g[c], report_value(kind, c, report)) for c in cols}
         res[key]['wall_time_s'] = seed_stats(g['wall_time_s'])
     return res
 
@@ -129,26 +132,18 @@ def recipe_lr(kind:str='ae', # 'ae', 'dae' or 'vae'
     check_seed(seed)
     data = load_mnist() if data is None else data
     set_seed(seed, reproducible=True)
-    learn = autoencoder_learner(kind, dls=mnist_dls(kind, bs=check_int(bs, 'bs', 1), data=data, n_train=n_train,
-                                                     device=resolve_device(device)),
-                                n_latent=check_int(n_latent, 'n_latent', 1), wd=RECIPE['wd'], early_stop=None)
+    dls = mnist_dls(kind, bs=check_int(bs, 'bs', 1), data=data, n_train=n_train, device=resolve_device(device))
     t0 = time.perf_counter()
-    with learn.no_bar(), learn.no_logging(), warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='Training stopped')   # the range test ends by making the loss explode: expected
-        sug = learn.lr_find(suggest_funcs=(valley, steep, minimum, slide), show_plot=False)
+    with tempfile.TemporaryDirectory() as d:   # lr_find saves and reloads the model under `path`: not in the working folder
+        learn = autoencoder_learner(kind, dls=dls, n_latent=check_int(n_latent, 'n_latent', 1), wd=RECIPE['wd'],
+                                    early_stop=None, keep_best=False, path=d)
+        with learn.no_bar(), learn.no_logging(), warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='Training stopped')   # the range test ends by making the loss explode: expected
+            sug = learn.lr_find(suggest_funcs=(valley, steep, minimum, slide), show_plot=False)
     rec = learn.recorder
     return dict(kind=kind, n_latent=n_latent, bs=bs, seed=seed, n_train=n_train, suggestions=dict(sug._asdict()),
                 lr=float(f'{sug.valley:.3g}'), lrs=[float(v) for v in rec.lrs], losses=[float(v) for v in rec.losses],
                 wall_time_s=round(time.perf_counter() - t0, 2))
-
-def plot_lr_find(rec:dict, ax=None):
-    "The loss against the learning rate of a `recipe_lr` record, with the chosen learning rate marked"
-    import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(4.5, 3))
-    ax.plot(rec['lrs'], rec['losses']); ax.set_xscale('log')
-    ax.axvline(rec['lr'], color='C3', ls='--', label=f"valley: {rec['lr']:.2g}")
-    ax.set_xlabel('learning rate'); ax.set_ylabel('training loss (smoothed)'); ax.set_title(rec['kind'].upper()); ax.legend()
-    return ax.figure
 
 # %% ../nbs/05b_seeds.ipynb #36cde3e4
 def _lr_record(f:Path, want:dict, make) -> dict:
@@ -173,7 +168,7 @@ def recipe(out:str|Path, # Output folder: lr_find_KIND.json, one run folder per 
     "lr_find then fit_one_cycle for each kind and seed (resumable); write and return `out/recipe.json`"
     kinds = list(kinds)
     if not kinds or any(k not in KINDS for k in kinds): raise ValueError(f"kinds must be taken from {KINDS}, got {kinds!r}")
-    seeds = _check_seeds(seeds)
+    seeds = check_int_list(seeds, 'seeds', 0, SEED_MAX)
     base = TrainConfig('ae', n_latent, epochs, 1e-3, RECIPE['wd'], bs, 0, n_train, None, True).check()   # every setting checked first
     out = prepare_out(out)
     env, lrs, cfgs = environment_info(device), {}, []
@@ -195,10 +190,6 @@ def recipe(out:str|Path, # Output folder: lr_find_KIND.json, one run folder per 
     return res
 
 # %% ../nbs/05b_seeds.ipynb #b694a533
-def _parse_list(v:str, name:str, conv=int) -> list:
-    try: return [conv(s.strip()) for s in str(v).split(',') if s.strip()]
-    except ValueError: raise ValueError(f"{name} must be a comma-separated list, got {v!r}") from None
-
 @call_parse
 def recipe_cmd(out:Annotated[str, dict(opt=True, required=True)], # Output folder: lr_find_KIND.json, KIND_latentK_seedS runs, recipe.json (resumable)
                kinds:str='ae,dae,vae', # Kinds of model, comma-separated: 'ae', 'dae', 'vae'
@@ -210,7 +201,7 @@ def recipe_cmd(out:Annotated[str, dict(opt=True, required=True)], # Output folde
                device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
               ):
     "fastai's recipe: lr_find, then fit_one_cycle, for each kind and seed; print the test losses over seeds"
-    r = recipe(out, _parse_list(kinds, 'kinds', str), _parse_list(seeds, 'seeds'), epochs, bs, n_latent, n_train, device)
+    r = recipe(out, split_csv(kinds), parse_int_list(seeds, 'seeds', 0, SEED_MAX), epochs, bs, n_latent, n_train, device)
     print(f"\n{'':<8}{'lr':>8}  test error over {len(r['seeds'])} seed(s): mean ± sd [min..max] (AE, DAE: MSE; VAE: its own loss)")
     for key, st in r['stats'].items():
         kind = key.split('_')[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 import pandas as pd
 from fastcore.script import call_parse
-from .config import TrainConfig, check_int, read_json, prepare_out
+from .config import TrainConfig, check_int_list, parse_int_list, read_json, prepare_out
 from .reference import REPORT, LATENT_SIZES
 from .data import MNISTData, load_mnist
 from .learner import train_run
@@ -40,14 +40,6 @@ def load_latent_sweep(runs, # A folder of `n_latent_KK` runs, or a list of run f
     return df.set_index('n_latent').sort_index()
 
 # %% ../nbs/05a_sweep.ipynb #7473cd1b
-def _check_sizes(sizes) -> list[int]:
-    try: sizes = list(sizes)
-    except TypeError: raise ValueError(f"sizes must be a list of latent sizes, got {sizes!r}") from None
-    if not sizes: raise ValueError("sizes must hold at least one value, got an empty list")
-    sizes = [check_int(k, 'sizes', 1) for k in sizes]
-    if len(set(sizes)) != len(sizes): raise ValueError(f"sizes must not repeat a size, got {sizes}")
-    return sizes
-
 def latent_sweep(sizes, # Latent sizes to train (the report's: `LATENT_SIZES`)
                  out:str|Path, # Output folder: one `n_latent_KK` run folder per size
                  epochs:int=80, # Most epochs per run
@@ -59,7 +51,7 @@ def latent_sweep(sizes, # Latent sizes to train (the report's: `LATENT_SIZES`)
                  **kwargs # Other `TrainConfig` settings (`lr`, `wd`, `bs`, `early_stop`, `one_cycle`)
                 ) -> pd.DataFrame:
     "Train the autoencoder with the reference protocol for each latent size (sizes already in `out` are not retrained) and tabulate"
-    sizes = _check_sizes(sizes)
+    sizes = check_int_list(sizes, 'sizes', 1)
     cfgs = {k: TrainConfig.from_dict(dict(kind='ae', n_latent=k, epochs=epochs, seed=seed, n_train=n_train, **kwargs)).check()
             for k in sizes}
     out, runs = prepare_out(out), []
@@ -74,26 +66,26 @@ def latent_sweep(sizes, # Latent sizes to train (the report's: `LATENT_SIZES`)
     return load_latent_sweep(runs)
 
 # %% ../nbs/05a_sweep.ipynb #acfe68d7
-def plot_latent_sweep(df:pd.DataFrame, # From `latent_sweep` or `load_latent_sweep`
+def plot_latent_sweep(df:pd.DataFrame, # From `latent_sweep` or `load_latent_sweep`: indexed by latent size (repeated for several seeds)
                       reference:dict|None={6: REPORT['ae']['mse']}, # Latent size -> a test MSE to mark (the report's Table 1)
                       columns=('mse',), # Columns to draw: 'mse', 'mse_gaussian', 'mse_occlusion'
                       ax=None, title:str|None=None):
-    "Test MSE against the size of the code (the report's Fig. 2)"
+    "Test MSE against the size of the code (the report's Fig. 2); with several runs per size, their mean and bars from min to max"
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     labels = dict(mse='original', mse_gaussian='Gaussian noise 0.2', mse_occlusion='occlusion')
-    for c in columns: ax.plot(df.index, df[c], 'o-', ms=4, label=labels.get(c, c))
+    g = df.groupby(level=0)[list(columns)]
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    for c in columns:
+        line, = ax.plot(mean.index, mean[c], 'o-', ms=4, label=labels.get(c, c))
+        if df.index.has_duplicates:
+            ax.errorbar(mean.index, mean[c], yerr=[mean[c] - lo[c], hi[c] - mean[c]], fmt='none', ecolor=line.get_color(), capsize=3)
     if reference: ax.plot(list(reference), list(reference.values()), 'x', ms=9, mew=2, color='k', label='report')
-    ax.set_xticks(list(df.index)); ax.set_xlabel('latent size'); ax.set_ylabel('test MSE'); ax.legend()
+    ax.set_xticks(list(mean.index)); ax.set_xlabel('latent size'); ax.set_ylabel('test MSE'); ax.legend()
     if title: ax.set_title(title)
     return ax.figure
 
 # %% ../nbs/05a_sweep.ipynb #67986412
-def _parse_sizes(sizes:str) -> list[int]:
-    try: ks = [int(s) for s in str(sizes).split(',') if s.strip()]
-    except ValueError: raise ValueError(f"sizes must be comma-separated integers >= 1, got {sizes!r}") from None
-    return _check_sizes(ks)
-
 @call_parse
 def sweep(out:Annotated[str, dict(opt=True, required=True)], # Output folder: one n_latent_KK run per size; sizes already there are not trained again
           sizes:str=','.join(map(str, LATENT_SIZES)), # Latent sizes, comma-separated integers >= 1 (the report's)
@@ -103,6 +95,6 @@ def sweep(out:Annotated[str, dict(opt=True, required=True)], # Output folder: on
           device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
          ):
     "Train the autoencoder for several latent sizes with the reference protocol (resumable) and print the test losses"
-    try: df = latent_sweep(_parse_sizes(sizes), out, epochs, seed, n_train, device)
+    try: df = latent_sweep(parse_int_list(sizes, 'sizes', 1), out, epochs, seed, n_train, device)
     except (ValueError, FileNotFoundError) as e: raise SystemExit(f"mnist-ae sweep: error: {e}") from None
     print(df.drop(columns='run').to_string(float_format=lambda v: f'{v:.4f}'))

@@ -10,7 +10,7 @@ from torchvision.transforms.v2.functional import gaussian_noise
 from fastcore.basics import store_attr
 from fasttransform import Transform
 from .reference import KINDS, OCCLUSION_SIZES
-from .config import check_number, check_seed
+from .config import check_number, check_bool, check_seed
 from .data import TensorImageInput, MNISTData, mnist_splits, reconstruction_dls, to_float_images
 
 # %% auto #0
@@ -40,7 +40,7 @@ class GaussianNoise(Corruption):
                  clip:bool=False, # Clip the result to [0, 1]
                 ):
         mean, std = check_number(mean, 'GaussianNoise: mean'), check_number(std, 'GaussianNoise: std', 0)
-        if not isinstance(clip, bool): raise ValueError(f"GaussianNoise: clip must be True or False, got {clip!r}")
+        check_bool(clip, 'GaussianNoise: clip')
         super().__init__(); store_attr()
     def encodes(self, x:TensorImageInput):
         _check_images(x)
@@ -67,7 +67,7 @@ class Occlusion(Corruption):
                  per_image:bool=True, # Draw the size for every image; `False` draws one size per call
                 ):
         lo, hi = _size_range(size, self.max_size)
-        if not isinstance(per_image, bool): raise ValueError(f"Occlusion: per_image must be True or False, got {per_image!r}")
+        check_bool(per_image, 'Occlusion: per_image')
         super().__init__(); store_attr('size,per_image'); self.lo, self.hi = lo, hi
     def encodes(self, x:TensorImageInput):
         _check_images(x)

@@ -4,7 +4,7 @@ import json, subprocess
 import pytest
 from conftest import ROOT, script
 
-RUNS = ROOT/'results'/'train'
+PAPER = ROOT/'results'/'paper'
 
 def mnist_ae(*args, **kw):
     "Run `mnist-ae ARGS` as a user does"
@@ -12,8 +12,8 @@ def mnist_ae(*args, **kw):
 
 @pytest.fixture(scope='module')
 def recorded():
-    f = RUNS/'ae'/'weights.safetensors'
-    if not f.is_file(): pytest.skip(f"no recorded autoencoder {f}: run `mnist-ae train --kind ae --out results/train/ae`")
+    f = PAPER/'ae_latent6_seed17'/'weights.safetensors'
+    if not f.is_file(): pytest.skip(f"no recorded autoencoder {f}: run `mnist-ae train --kind ae --out results/paper/ae_latent6_seed17`")
     return f
 
 def table_rows(out): return [l.split() for l in out.splitlines() if l.split() and l.split()[0] in ('original', 'Gaussian', 'occlusion')]

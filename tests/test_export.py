@@ -6,16 +6,17 @@ import pytest
 import torch
 from conftest import ROOT
 
-RUNS = ROOT/'results'/'paper'/'runs'
+PAPER = ROOT/'results'/'paper'
 KINDS = ('ae', 'dae', 'vae')
 
 @pytest.fixture(scope='module')
 def models():
     "The paper reproduction's latent-6 AE, DAE and VAE"
     from mnist_autoencoders.learner import load_model
-    if missing := [k for k in KINDS if not (RUNS/k/'weights.safetensors').is_file()]:
-        pytest.skip(f"recorded runs missing under {RUNS}: {missing}")
-    return {k: load_model(RUNS/k, 'cpu') for k in KINDS}
+    runs = {k: PAPER/f'{k}_latent6_seed17' for k in KINDS}
+    if missing := [r.name for r in runs.values() if not (r/'weights.safetensors').is_file()]:
+        pytest.skip(f"recorded runs missing under {PAPER}: {missing}")
+    return {k: load_model(r, 'cpu') for k, r in runs.items()}
 
 @pytest.fixture(scope='module')
 def files(models, tmp_path_factory):

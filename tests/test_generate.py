@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 from conftest import ROOT, script
 
-RESULTS = ROOT/'results'
+PAPER = ROOT/'results'/'paper'
 
 def mnist_ae(*args, **kw):
     "Run `mnist-ae ARGS` as a user does"
@@ -14,7 +14,7 @@ def mnist_ae(*args, **kw):
 @pytest.fixture(scope='module')
 def recorded():
     "The recorded AE and VAE weights and the recorded classifier's folder"
-    fs = RESULTS/'train'/'ae'/'weights.safetensors', RESULTS/'train'/'vae'/'weights.safetensors', RESULTS/'classifier'
+    fs = PAPER/'ae_latent6_seed17'/'weights.safetensors', PAPER/'vae_latent6_seed17'/'weights.safetensors', PAPER/'classifier'
     missing = [str(f) for f in fs if not f.exists()]
     if missing: pytest.skip(f"recorded results missing: {missing} (see the learner and classifier notebooks)")
     return fs

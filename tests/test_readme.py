@@ -21,3 +21,12 @@ def test_no_path_outside_the_repository():
     text = (ROOT/'README.md').read_text()
     for c in blocks('python') + blocks('sh'): assert '../' not in c, c
     assert '/tmp/' not in text and '/work/' not in text
+
+def test_quoted_benchmarks_are_the_recorded_ones():
+    "The README's time-to-quality numbers are those of the recorded benchmark run (bench/results)"
+    import json
+    r = json.loads((ROOT/'bench'/'results'/'time_to_quality.json').read_text())
+    text = ' '.join((ROOT/'README.md').read_text().split())
+    assert f"in {r['recipe']['reached']['train_s']:.0f} s" in text and f"against {r['reference']['reached']['train_s']:.0f} s" in text
+    assert f"{r['speedup']:.2f} times faster" in text
+    assert ('missed' in text) == (not r['target']['ok'])

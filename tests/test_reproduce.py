@@ -47,12 +47,19 @@ def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
         assert t[kind]['mse']['ours'] <= t[kind]['mse_occlusion']['ours']
     assert 0 < t['vae']['loss']['ours'] < 0.2
     curve = rec['results']['latent']['curve']
-    assert [d['n_latent'] for d in curve] == [2, 6, 12] and curve[0]['mse'] > curve[-1]['mse']
+    assert [d['n_latent'] for d in curve] == [2, 6, 12] and curve[0]['mse']['mean'] > curve[-1]['mse']['mean']
+    assert curve[1]['mse']['report'] == REPORT['ae']['mse'] and 'report' not in curve[0]['mse']   # the report's one point: size 6
+    runs = sorted(p.name for p in out.iterdir() if (p/'summary.json').is_file())   # one level of run folders
+    assert runs == ['ae_latent12_seed17', 'ae_latent2_seed17', 'ae_latent6_seed17', 'dae_latent6_seed17', 'vae_latent6_seed17'], runs
+    assert (out/'search'/'search.db').is_file() and (out/'classifier').is_dir() and (out/'recipe'/'recipe.json').is_file()
+    assert not (out/'runs').exists()
+    assert 'quick preset: 12,000 training images (not 48,000), 10 epochs' in res.stdout   # the tables say what made them
+    assert t['recipe']['ae']['mse']['n'] == 1 and t['ae']['mse_occlusion_draws']['n'] == 3
     assert rec['results']['search']['best']['lr'] in (1e-3, 4e-3, 1e-2)
     assert rec['environment']['torch'] and all(v['wall_time_s'] > 0 for v in rec['stages'].values())
     assert 'AE original' in res.stdout and 'done earlier' in res.stdout and 'ran now' in res.stdout
     first = (tmp_path/'first.log').read_text()                        # output to a file or a pipe: plain lines, small
-    assert '[reproduce] stage 1/9 data' in first and '[reproduce] stage 3/9 ae' in res.stdout + first
+    assert '[reproduce] stage 1/10 data' in first and '[reproduce] stage 3/10 ae' in res.stdout + first
     assert '\r' not in first + res.stdout + res.stderr, 'carriage returns in the output'
     assert len((first + res.stdout).encode()) < 20_000, len((first + res.stdout).encode())
     assert 'epoch 0  train_loss' in first + res.stdout                 # one plain line per epoch
@@ -61,13 +68,13 @@ def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
     assert res2.returncode == 0, res2.stderr[-3000:]
     assert stage_records(out) == after
     assert 'ran now' not in res2.stdout and res2.stdout.count('done earlier') == len(STAGES)
-    assert 'AE original' in res2.stdout and 'results.json' in res2.stdout and '[reproduce]' not in res2.stdout
+    assert 'quick preset' in res2.stdout and 'AE original' in res2.stdout and 'results.json' in res2.stdout and '[reproduce]' not in res2.stdout
     res3 = run(out, '--silent')
     assert res3.returncode == 0 and res3.stdout == '', res3.stdout
 
 def test_bad_preset_and_other_configuration(tmp_path):
     res = run(tmp_path/'x', '--preset', 'huge')
-    assert res.returncode != 0 and "preset must be one of ('quick', 'paper'), got 'huge'" in res.stderr
+    assert res.returncode != 0 and "preset must be one of ('quick', 'paper', 'paper-40'), got 'huge'" in res.stderr
     assert not (tmp_path/'x').exists()
     (tmp_path/'y').mkdir(); (tmp_path/'y'/'config.json').write_text(json.dumps({'preset': 'paper'}))
     res = run(tmp_path/'y')

@@ -425,9 +425,9 @@ NPM_CACHE = ROOT/'_proc'/'npm'   # npm installs here (ignored by git), once per 
 EXPLORER_MODELS = {
     'ae2': ('latent2/ae', 'AE, latent 2', ('decoder',)),
     'vae2': ('latent2/vae', 'VAE, latent 2', ('decoder',)),
-    'ae6': ('paper/runs/ae', 'AE, latent 6', ('decoder', 'encoder')),
-    'dae6': ('paper/runs/dae', 'DAE, latent 6', ('decoder', 'encoder')),
-    'vae6': ('paper/runs/vae', 'VAE, latent 6', ('decoder',)),
+    'ae6': ('paper/ae_latent6_seed17', 'AE, latent 6', ('decoder', 'encoder')),
+    'dae6': ('paper/dae_latent6_seed17', 'DAE, latent 6', ('decoder', 'encoder')),
+    'vae6': ('paper/vae_latent6_seed17', 'VAE, latent 6', ('decoder',)),
 }
 N_PICK = 20   # test digits of each class the reader can pick from
 
