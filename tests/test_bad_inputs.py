@@ -267,7 +267,7 @@ def test_train_out_under_a_file(tmp_path, capsys):
 OUT_CASES = [(('search', '--trials', '0'), 'n_trials'), (('search', '--lrs', 'inf'), 'lrs'), (('search', '--lrs', 'a,b'), 'lrs must be comma-separated numbers'),
              (('search', '--epochs', 'bogus'), 'epochs must be'), (('search', '--device', 'bogus'), "device must be 'cpu'"),
              (('sweep', '--sizes', '0'), 'sizes must be'), (('sweep', '--sizes', 'a'), 'sizes must be'), (('sweep', '--epochs', '0'), 'epochs must be'),
-             (('reproduce', '--preset', 'bogus'), "preset must be one of ('quick', 'paper'), got 'bogus'"), (('reproduce', '--until', 'bogus'), 'until must be one of')]
+             (('reproduce', '--preset', 'bogus'), "preset must be one of ('quick', 'paper', 'paper-40'), got 'bogus'"), (('reproduce', '--until', 'bogus'), 'until must be one of')]
 
 @pytest.mark.parametrize('args, msg', OUT_CASES, ids=[' '.join(a) for a, m in OUT_CASES])
 def test_commands_with_an_output_folder_refuse_bad_settings(tmp_path, capsys, args, msg):

@@ -234,12 +234,13 @@ def test_results_page_shows_the_paper_tables(crawl):
     for k, cols in cells.items():
         for col, s in cols.items():
             assert rp.spread(s) in text, (k, col, rp.spread(s))                     # mean ± sd [min..max] of every cell
+            assert (k, col) in {(m, c) for m, c, _ in rp.HEADLINE_ROWS} or col == 'mse_occlusion_draws', (k, col)
             if s.get('report') is not None: assert f"{s['report']:.3f}" in text, (k, col)
             if s['n'] > 1 and s.get('report') is not None: assert rp.PLACES[s['report_is']] in text, (k, col)
     assert final == ('evaluate' in rec['stages']) and (final or 'The evaluation stage has not finished' in text)
-    assert ('Fig. 2' in text) == ('latent' in rec['stages'])
+    assert ('Fig. 2: test MSE against the latent size' in text) == ('latent' in rec['stages'])   # the figure, once drawn
     for fig in ('Fig. 1', 'Fig. 5', 'Fig. 7', 'Fig. 8', 'Fig. 9'): assert fig in text, fig
-    assert 'Where we match, beat or miss the report' in text and "Time to the report's quality" in text
+    assert 'Where we match, beat or miss the report' in text and 'Time to the report' in text
     ttq = json.loads((ROOT/'bench'/'results'/'time_to_quality.json').read_text())
     assert f"**{ttq['speedup']:.2f}x**".replace('*', '') in text                     # the benchmark's recorded ratio
 
