@@ -11,7 +11,8 @@ build. tools/build_docs.py calls it; `python docs/results_page.py OUT_DIR` write
 import csv, json, math, shutil, sys
 from pathlib import Path
 from mnist_autoencoders.reference import REPORT
-from mnist_autoencoders.reproduce import STAGES, headline_stats, latent_stats
+from mnist_autoencoders.reproduce import STAGES
+from mnist_autoencoders.seeds import headline_stats, latent_stats
 
 MODEL_NAMES = {'ae': 'AE', 'dae': 'DAE', 'vae': 'VAE'}
 DASH = '–'

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse, store_true
 from .reference import REPORT, STDS
-from .config import (TrainConfig, check_same, check_bool, save_figure, write_json, read_json, prepare_out,
+from .config import (TrainConfig, check_same, check_bool, split_csv, save_figure, write_json, read_json, prepare_out,
                                        environment_info, resolve_device)
 from .data import load_mnist, mnist_splits, MNISTData
 from .transforms import GaussianNoise, Occlusion, corrupt, show_corruptions
@@ -19,17 +19,17 @@ from .search import search_lr_wd, plot_search_heatmap, plot_fold_losses, lr_find
 from .evaluate import (evaluate_corruptions, noise_sweep, plot_noise_sweep, tsne_codes, plot_tsne,
                                          drawn_occlusion_side, seed_variation)
 from .sweep import plot_latent_sweep
-from .seeds import (seed_runs, load_seed_runs, run_name, seed_stats, format_stats, recipe, HEADLINE,
-                                      report_value)
+from .seeds import (seed_runs, run_name, seed_stats, format_stats, recipe, HEADLINE, report_value,
+                                      latent_curve, CURVE_COLUMNS, headline_stats, latent_stats)
 from .generate import fit_sampler, generate, plot_sample_grid, interpolate, plot_interpolation
 from .classifier import get_classifier
 from .quality import sample_quality_table, knn_accuracy, QUALITY_ROWS
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_NOTES', 'STAGES', 'COLUMNS', 'STAGE_FUNCS', 'DASH', 'ROW_NAMES', 'check_preset', 'Run',
-           'stage_data', 'stage_search', 'stage_ae', 'stage_dae', 'stage_vae', 'stage_latent', 'stage_recipe',
-           'stage_evaluate', 'stage_latent_space', 'stage_generate', 'load_stages', 'write_results', 'print_summary',
-           'reproduce', 'headline_stats', 'latent_stats', 'reproduce_cmd']
+__all__ = ['PRESETS', 'PRESET_NOTES', 'STAGES', 'STAGE_FUNCS', 'DASH', 'ROW_NAMES', 'check_preset', 'Run', 'stage_data',
+           'stage_search', 'stage_ae', 'stage_dae', 'stage_vae', 'stage_latent', 'stage_recipe', 'stage_evaluate',
+           'stage_latent_space', 'stage_generate', 'load_stages', 'write_results', 'print_summary', 'reproduce',
+           'reproduce_cmd']
 
 # %% ../nbs/07_reproduce.ipynb #32686edc
 PRESETS = {
@@ -143,19 +143,11 @@ def stage_dae(r:Run) -> dict: return _stage_model(r, 'dae', 'fig4')
 def stage_vae(r:Run) -> dict: return _stage_model(r, 'vae', 'fig6')
 
 # %% ../nbs/07_reproduce.ipynb #29cfa95a
-COLUMNS = ('mse', 'mse_gaussian', 'mse_occlusion')
-
-def _curve(df:pd.DataFrame, c:dict) -> list:
-    "One dict per latent size: each column's `seed_stats`, the report's value placed at the preset's own size"
-    return [dict(n_latent=int(k), n_seeds=len(g), **{col: seed_stats(g[col], REPORT['ae'][col] if k == c['n_latent'] else None)
-                                                     for col in COLUMNS})
-            for k, g in df.groupby('n_latent')]
-
 def stage_latent(r:Run) -> dict:
     c = r.cfg
     df = r.train([r.config('ae', n_latent=k) for k in c['latent_sizes']], c['latent_seeds'])
-    return dict(curve=_curve(df, c), runs=json.loads(df.reset_index().to_json(orient='records')),
-                figures=[r.savefig(plot_latent_sweep(df.set_index('n_latent'), columns=COLUMNS, title=f"{len(c['latent_seeds'])} seed(s): mean, bars min..max"), 'fig2_latent_size')])
+    return dict(curve=latent_curve(df, c['n_latent']), runs=json.loads(df.reset_index().to_json(orient='records')),
+                figures=[r.savefig(plot_latent_sweep(df.set_index('n_latent'), columns=CURVE_COLUMNS, title=f"{len(c['latent_seeds'])} seed(s): mean, bars min..max"), 'fig2_latent_size')])
 
 # %% ../nbs/07_reproduce.ipynb #30592159
 def stage_recipe(r:Run) -> dict:
@@ -318,6 +310,7 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU), 'paper' (t
               out:str|Path='runs/reproduce', # Output folder: results.json, figures/, stages/, one folder per run
               device=None, # 'cpu', 'cuda', ...; `None` for the GPU when there is one
               until:str|None=None, # Stop after this stage (one of `STAGES`); `None` for all
+              only=None, # Run just these stages (names from `STAGES`), e.g. the search in one process and the models in another
               progress:bool=True, # Show each stage's progress (bars in a terminal, plain lines in a file)
               quiet:bool=False, # No progress: only the tables at the end and the paths written
               silent:bool=False, # Print nothing (errors are raised)
@@ -325,6 +318,8 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU), 'paper' (t
     "Run (or resume) the report's whole study with `preset`'s settings into `out`; return the `results.json` record"
     cfg = check_preset(preset)
     if until is not None and until not in STAGES: raise ValueError(f"until must be one of {STAGES}, got {until!r}")
+    only = STAGES if only is None else split_csv(only) if isinstance(only, str) else list(only)
+    if not only or not set(only) <= set(STAGES): raise ValueError(f"only must name stages from {STAGES}, got {only!r}")
     progress, quiet, silent = check_bool(progress, 'progress'), check_bool(quiet, 'quiet'), check_bool(silent, 'silent')
     resolve_device(device)                        # every setting is checked before anything is written
     if not isinstance(out, (str, Path)) or not str(out).strip(): raise ValueError(f"out must be the name of a folder, got {out!r}")
@@ -335,7 +330,7 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU), 'paper' (t
     write_json(out/'config.json', cfg)
     say = (lambda *a, **k: None) if quiet or silent else print
     r, ran = Run(out, cfg, device, progress and not (quiet or silent), say), []
-    todo = STAGES[:STAGES.index(until) + 1] if until else STAGES
+    todo = [k for k in (STAGES[:STAGES.index(until) + 1] if until else STAGES) if k in only]
     done, start = load_stages(out), time.perf_counter()
     for i, k in enumerate(todo):
         if k in done: continue
@@ -355,46 +350,16 @@ def reproduce(preset:str='quick', # 'quick' (a few minutes on a CPU), 'paper' (t
         print(f"\nwrote {out/'results.json'} and {len(res['figures'])} figures in {out/'figures'}")
     return res
 
-# %% ../nbs/07_reproduce.ipynb #df04eda6
-def _finished_runs(out) -> pd.DataFrame|None:
-    try: return load_seed_runs(out)
-    except FileNotFoundError: return None
-
-def _recorded(out:str|Path) -> dict:
-    f = Path(out)/'results.json'
-    if not f.is_file(): raise FileNotFoundError(f"{out} holds no reproduction (no results.json): run `mnist-ae reproduce` first")
-    return read_json(f, 'reproduction record')
-
-def headline_stats(out:str|Path, # A reproduction's output folder
-                  ) -> tuple[dict, bool]:
-    "Tables 1-3 of the reproduction in `out` (kind -> column -> `seed_stats`), and whether the evaluation stage made them"
-    rec = _recorded(out)
-    if ev := rec['results'].get('evaluate', {}).get('stats'): return ev, True
-    c, df = rec['config'], _finished_runs(out)
-    if df is None: return {}, False
-    df = df[(df.n_latent == c['n_latent']) & df.seed.isin(c['seeds'])]
-    return {k: {col: seed_stats(g[col], report_value(k, col)) for col in HEADLINE[k] if col in g and g[col].notna().all()}
-            for k, g in df.groupby('kind')}, False
-
-def latent_stats(out:str|Path, # A reproduction's output folder
-                ) -> tuple[list, bool]:
-    "The latent-size curve of the reproduction in `out` (one dict per size), and whether the latent stage made it"
-    rec = _recorded(out)
-    if lat := rec['results'].get('latent'): return lat['curve'], True
-    c, df = rec['config'], _finished_runs(out)
-    if df is None: return [], False
-    df = df[(df.kind == 'ae') & df.seed.isin(c['latent_seeds']) & df.n_latent.isin(c['latent_sizes'])]
-    return _curve(df, c), False
-
 # %% ../nbs/07_reproduce.ipynb #7f446c02
 @call_parse
 def reproduce_cmd(preset:str='quick', # 'quick' (minutes on a CPU), 'paper' (the report's protocol: hours) or 'paper-40' (its search with 40 epochs)
                   out:str='runs/reproduce', # Output folder: results.json, figures/, stages/, one folder per run
                   device:str=None, # 'cpu', 'cuda', ... (default: the GPU when there is one)
                   until:str=None, # Stop after this stage: data, search, ae, dae, vae, latent, recipe, evaluate, latent_space, generate
+                  only:str=None, # Run just these stages, comma-separated (e.g. 'search' here, 'ae,dae,vae,latent' in another process)
                   quiet:store_true=False, # No progress: only the tables at the end and the paths written
                   silent:store_true=False, # Print nothing but errors
                  ):
     "Reproduce the report's whole study (resumable: run it again to go on) and print its tables beside the report's"
-    try: reproduce(preset, out, device, until, progress=not quiet, quiet=quiet, silent=silent)
+    try: reproduce(preset, out, device, until, only, progress=not quiet, quiet=quiet, silent=silent)
     except ValueError as e: raise SystemExit(f"mnist-ae reproduce: {e}") from None

@@ -18,8 +18,9 @@ from .transforms import mnist_dls
 from .learner import autoencoder_learner, train_run
 
 # %% auto #0
-__all__ = ['PLACES', 'HEADLINE', 'RECIPE', 'seed_stats', 'format_stats', 'report_value', 'run_name', 'seed_runs',
-           'load_seed_runs', 'summarise_seeds', 'recipe_lr', 'recipe', 'recipe_cmd']
+__all__ = ['PLACES', 'HEADLINE', 'RECIPE', 'CURVE_COLUMNS', 'seed_stats', 'format_stats', 'report_value', 'run_name', 'seed_runs',
+           'load_seed_runs', 'summarise_seeds', 'recipe_lr', 'recipe', 'latent_curve', 'headline_stats', 'latent_stats',
+           'recipe_cmd']
 
 # %% ../nbs/05b_seeds.ipynb #27d88ce1
 PLACES = ('inside', 'above', 'below')  # where the report's value lies against our [min, max]
@@ -188,6 +189,46 @@ def recipe(out:str|Path, # Output folder: lr_find_KIND.json, one run folder per 
                environment=env)
     write_json(out/'recipe.json', res)
     return res
+
+# %% ../nbs/05b_seeds.ipynb #a91d8fa3
+CURVE_COLUMNS = ('mse', 'mse_gaussian', 'mse_occlusion')
+
+def latent_curve(df:pd.DataFrame, # From `seed_runs` or `load_seed_runs`: autoencoder runs of several sizes and seeds
+                 n_latent:int=6, # The size at which the report gave a number
+                ) -> list:
+    "One dict per latent size: `seed_stats` of each test number, the report's value placed at size `n_latent`"
+    return [dict(n_latent=int(k), n_seeds=len(g), **{c: seed_stats(g[c], REPORT['ae'][c] if k == n_latent else None)
+                                                     for c in CURVE_COLUMNS})
+            for k, g in df.groupby('n_latent')]
+
+def _finished_runs(out) -> pd.DataFrame|None:
+    try: return load_seed_runs(out)
+    except FileNotFoundError: return None
+
+def _recorded(out:str|Path) -> dict:
+    f = Path(out)/'results.json'
+    if not f.is_file(): raise FileNotFoundError(f"{out} holds no reproduction (no results.json): run `mnist-ae reproduce` first")
+    return read_json(f, 'reproduction record')
+
+def headline_stats(out:str|Path, # A reproduction's output folder
+                  ) -> tuple[dict, bool]:
+    "Tables 1-3 of the reproduction in `out` (kind -> column -> `seed_stats`), and whether its evaluation stage made them"
+    rec = _recorded(out)
+    if ev := rec['results'].get('evaluate', {}).get('stats'): return ev, True
+    c, df = rec['config'], _finished_runs(out)
+    if df is None: return {}, False
+    df = df[(df.n_latent == c['n_latent']) & df.seed.isin(c['seeds'])]
+    return {k: {col: seed_stats(g[col], report_value(k, col)) for col in HEADLINE[k] if col in g and g[col].notna().all()}
+            for k, g in df.groupby('kind')}, False
+
+def latent_stats(out:str|Path, # A reproduction's output folder
+                ) -> tuple[list, bool]:
+    "The latent-size curve of the reproduction in `out` (one dict per size), and whether its latent stage made it"
+    rec = _recorded(out)
+    if lat := rec['results'].get('latent'): return lat['curve'], True
+    c, df = rec['config'], _finished_runs(out)
+    if df is None: return [], False
+    return latent_curve(df[(df.kind == 'ae') & df.seed.isin(c['latent_seeds']) & df.n_latent.isin(c['latent_sizes'])], c['n_latent']), False
 
 # %% ../nbs/05b_seeds.ipynb #b694a533
 @call_parse
