@@ -487,7 +487,7 @@ def results_markdown(results:Path, src:Path) -> tuple:
         return '\n'.join(page.parts), page.files
     rec = read_json(paper/'results.json')
     if not rec.get('finished'):
-        left = [k for k in rec['config'].get('stages', STAGES) if k not in rec['stages']]
+        left = [k for k in STAGES if k not in rec['stages']]
         page.add(f"```{{note}}\nThe reproduction is still running: {len(rec['stages'])} of {len(STAGES)} stages are done "
                  f"(to do: {', '.join(left)}). Where a stage has not finished, its part below is computed from the runs "
                  "finished so far and says so; run `mnist-ae reproduce --preset paper --out results/paper` to go on.\n```\n")
