@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_config.ipynb #bd15c515
 from __future__ import annotations
-import json, math, os, platform, warnings
+import json, math, os, platform, threading, warnings
 from dataclasses import dataclass, asdict, fields
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -167,9 +167,11 @@ def write_bytes(fname:str|Path, # Where to write
                 data:bytes, # The whole content
                ) -> Path:
     """Write `data` to `fname` atomically: a temporary file beside it, flushed to disk, then renamed. A failure
-    (a full disk, a missing folder, no permission) leaves no file under either name and raises an `OSError` naming `fname`"""
+    (a full disk, a missing folder, no permission) leaves no file under either name and raises an `OSError` naming `fname`.
+    The temporary name is this process's and thread's own, so two writers of one file (two `reproduce --only` processes
+    updating a run's configuration) never rename each other's half-written file: the last rename wins, whole."""
     fname = Path(fname)
-    tmp = fname.with_name(f'.{fname.name}.tmp')
+    tmp = fname.with_name(f'.{fname.name}.{os.getpid()}-{threading.get_ident()}.tmp')
     try:
         with open(tmp, 'wb') as f:
             f.write(data); f.flush(); os.fsync(f.fileno())
