@@ -12,7 +12,7 @@ import csv, json, math, shutil, sys
 from pathlib import Path
 from mnist_autoencoders.reference import REPORT
 from mnist_autoencoders.reproduce import STAGES
-from mnist_autoencoders.seeds import headline_stats, latent_stats
+from mnist_autoencoders.seeds import finished_runs, headline_stats, latent_stats
 
 MODEL_NAMES = {'ae': 'AE', 'dae': 'DAE', 'vae': 'VAE'}
 DASH = '–'
@@ -122,7 +122,7 @@ def how_part(page:Page, paper:Path, rec:dict):
              f"images; {len(c['seeds'])} training seeds per model, {len(c['latent_seeds'])} per latent size. The search ran "
              f"{s['epochs']} epochs per fold, what the original code ran (the report's text says 40: the `paper-40` "
              "preset).\n")
-    df = _seed_runs(paper)
+    df = finished_runs(paper)
     rows, total = [], 0.
     if df is not None:
         for (k, nl), g_ in df.groupby(['kind', 'n_latent']):
@@ -157,12 +157,6 @@ def how_part(page:Page, paper:Path, rec:dict):
     page.add(table(['stage', 'seconds', 'finished at'],
                    [[k, f"{v['wall_time_s']:.1f}", v.get('finished_at', DASH)] for k, v in rec['stages'].items()]))
 
-def _seed_runs(paper:Path):
-    "The finished training runs of the paper folder (`KIND_latentK_seedS`), one row each; `None` if there are none"
-    from mnist_autoencoders.seeds import load_seed_runs
-    try: return load_seed_runs(paper)
-    except FileNotFoundError: return None
-
 PLACES = {'inside': 'inside our range', 'above': 'above our range: every seed did better',
           'below': 'below our range: every seed did worse'}
 
@@ -170,10 +164,6 @@ HEADLINE_ROWS = [('ae', 'mse', 'original'), ('ae', 'mse_gaussian', 'Gaussian noi
                  ('dae', 'mse', 'original'), ('dae', 'mse_gaussian', 'Gaussian noise, std 0.2'), ('dae', 'mse_occlusion', 'occlusion, side {side}'),
                  ('vae', 'loss', 'own loss, mean z'), ('vae', 'loss_sampled', "own loss, sampled z (the report's way)"),
                  ('vae', 'mse', 'MSE, original'), ('vae', 'mse_gaussian', 'MSE, Gaussian noise, std 0.2'), ('vae', 'mse_occlusion', 'MSE, occlusion, side {side}')]
-
-def headline(paper:Path, rec:dict) -> tuple:
-    "Tables 1-3 (kind -> column -> `seed_stats`) and whether the evaluation stage made them (else: the runs finished so far)"
-    return headline_stats(paper)
 
 def spread(s:dict) -> str:
     "mean ± sd [min..max] of a `seed_stats` cell (just the number for one seed)"
@@ -188,7 +178,7 @@ def place(s:dict) -> str:
 def tables_part(page:Page, paper:Path, rec:dict) -> dict:
     "Tables 1-3 over the training seeds beside the report's; return the cells"
     page.add("## Tables 1-3: test error beside the report's\n")
-    cells, final = headline(paper, rec)
+    cells, final = headline_stats(paper)
     if not cells: return page.add('No training run of the paper preset has finished yet.\n') or {}
     c = rec['config']
     side = rec['results'].get('data', {}).get('occlusion_side', '?')
@@ -426,11 +416,10 @@ def time_part(page:Page, results:Path):
 
 def recipe_part(page:Page, paper:Path, rec:dict, cells:dict):
     "fastai's recipe (lr_find, fit_one_cycle) over seeds, beside the report's protocol run and the report"
-    from mnist_autoencoders.seeds import load_seed_runs, summarise_seeds, format_stats
+    from mnist_autoencoders.seeds import summarise_seeds, format_stats
     folder = paper/'recipe'
     page.add("## fastai's recipe: `lr_find`, then `fit_one_cycle`\n")
-    try: df = load_seed_runs(folder)
-    except FileNotFoundError: return page.add('The recipe runs (`mnist-ae recipe --out results/paper/recipe`) are not recorded yet.\n')
+    if (df := finished_runs(folder)) is None: return page.add('The recipe runs (`mnist-ae recipe --out results/paper/recipe`) are not recorded yet.\n')
     stats = summarise_seeds(df)
     lrs = {k: read_json(folder/f'lr_find_{k}.json')['lr'] for k in MODEL_NAMES if (folder/f'lr_find_{k}.json').is_file()}
     epochs = sorted(set(df['epochs_run']))

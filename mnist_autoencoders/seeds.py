@@ -19,8 +19,8 @@ from .learner import autoencoder_learner, train_run
 
 # %% auto #0
 __all__ = ['PLACES', 'HEADLINE', 'RECIPE', 'CURVE_COLUMNS', 'seed_stats', 'format_stats', 'report_value', 'run_name', 'seed_runs',
-           'load_seed_runs', 'summarise_seeds', 'recipe_lr', 'recipe', 'latent_curve', 'headline_stats', 'latent_stats',
-           'recipe_cmd']
+           'load_seed_runs', 'summarise_seeds', 'recipe_lr', 'recipe', 'latent_curve', 'finished_runs',
+           'headline_stats', 'latent_stats', 'recipe_cmd']
 
 # %% ../nbs/05b_seeds.ipynb #27d88ce1
 PLACES = ('inside', 'above', 'below')  # where the report's value lies against our [min, max]
@@ -201,7 +201,9 @@ def latent_curve(df:pd.DataFrame, # From `seed_runs` or `load_seed_runs`: autoen
                                                      for c in CURVE_COLUMNS})
             for k, g in df.groupby('n_latent')]
 
-def _finished_runs(out) -> pd.DataFrame|None:
+def finished_runs(out:str|Path, # A folder of `KIND_latentK_seedS` runs
+                 ) -> pd.DataFrame|None:
+    "`load_seed_runs(out)`, or `None` while no run in `out` has finished"
     try: return load_seed_runs(out)
     except FileNotFoundError: return None
 
@@ -215,7 +217,7 @@ def headline_stats(out:str|Path, # A reproduction's output folder
     "Tables 1-3 of the reproduction in `out` (kind -> column -> `seed_stats`), and whether its evaluation stage made them"
     rec = _recorded(out)
     if ev := rec['results'].get('evaluate', {}).get('stats'): return ev, True
-    c, df = rec['config'], _finished_runs(out)
+    c, df = rec['config'], finished_runs(out)
     if df is None: return {}, False
     df = df[(df.n_latent == c['n_latent']) & df.seed.isin(c['seeds'])]
     return {k: {col: seed_stats(g[col], report_value(k, col)) for col in HEADLINE[k] if col in g and g[col].notna().all()}
@@ -226,7 +228,7 @@ def latent_stats(out:str|Path, # A reproduction's output folder
     "The latent-size curve of the reproduction in `out` (one dict per size), and whether its latent stage made it"
     rec = _recorded(out)
     if lat := rec['results'].get('latent'): return lat['curve'], True
-    c, df = rec['config'], _finished_runs(out)
+    c, df = rec['config'], finished_runs(out)
     if df is None: return [], False
     return latent_curve(df[(df.kind == 'ae') & df.seed.isin(c['latent_seeds']) & df.n_latent.isin(c['latent_sizes'])], c['n_latent']), False
 
