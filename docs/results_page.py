@@ -10,7 +10,7 @@ build. tools/build_docs.py calls it; `python docs/results_page.py OUT_DIR` write
 """
 import csv, json, math, shutil, sys
 from pathlib import Path
-from mnist_autoencoders.reference import REPORT
+from mnist_autoencoders.reference import REPORT, REPORT_ROUNDING
 from mnist_autoencoders.reproduce import STAGES
 from mnist_autoencoders.seeds import finished_runs, headline_stats, latent_stats
 
@@ -90,7 +90,7 @@ def _ignored(p:Path, results:Path) -> bool:
 # The paper reproduction
 
 TESTS = [('mse', 'original'), ('mse_gaussian', 'Gaussian noise, std 0.2'), ('mse_occlusion', 'occlusion')]
-ROUND = 0.0005   # the report gives 3 decimals: a difference within its rounding is a match
+ROUND = REPORT_ROUNDING   # the report gives 3 decimals: a difference within its rounding is a match
 
 def verdict(ours:float, report:str) -> str:
     "Ours against the report's number (lower is better): matches within the report's rounding, beats, or misses"
@@ -147,7 +147,8 @@ def how_part(page:Page, paper:Path, rec:dict):
              "folder of `results/paper` named after its model, latent size and seed:\n")
     page.add(table(['runs', 'folders (in results/paper)', 'done', 'epochs run', 'minutes per run (mean)'], rows))
     env = rec.get('environment', {})
-    page.add(f"Training time in all so far: {total/3600:.1f} hours on a {env.get('cpu_count', '?')}-core CPU "
+    so_far = '' if set(STAGES) <= set(rec['stages']) else ' so far'
+    page.add(f"Training time in all{so_far}: {total/3600:.1f} hours on a {env.get('cpu_count', '?')}-core CPU "
              f"({env.get('processor', '?')}), mostly one torch thread per run while the machine was shared, so the "
              "minutes are upper bounds. The reproduction's own stages took "
              f"{rec['total_wall_time_s']/60:.1f} minutes on top (evaluation, t-SNE, sampling, the figures). "
@@ -157,7 +158,7 @@ def how_part(page:Page, paper:Path, rec:dict):
     page.add(table(['stage', 'seconds', 'finished at'],
                    [[k, f"{v['wall_time_s']:.1f}", v.get('finished_at', DASH)] for k, v in rec['stages'].items()]))
 
-PLACES = {'inside': 'inside our range', 'above': 'above our range: every seed did better',
+PLACES = {'inside': 'inside our range (its rounding overlaps it)', 'above': 'above our range: every seed did better',
           'below': 'below our range: every seed did worse'}
 
 HEADLINE_ROWS = [('ae', 'mse', 'original'), ('ae', 'mse_gaussian', 'Gaussian noise, std 0.2'), ('ae', 'mse_occlusion', 'occlusion, side {side}'),
@@ -187,8 +188,9 @@ def tables_part(page:Page, paper:Path, rec:dict) -> dict:
              "are its own loss (squared error plus KL, per pixel), the report's measure, and its last its squared error alone. Each model was trained with the report's protocol once "
              f"per training seed ({', '.join(map(str, c['seeds']))}: the initialisation and the order of the batches "
              "change; the report's split of the images stays fixed), and each cell is the mean ± standard deviation "
-             "[min..max] over the seeds. The report's number (one run, 3 decimals) is placed against that range: "
-             "*above* it means every one of our seeds did better (lower is better). The corrupted test sets are the "
+             "[min..max] over the seeds. The report's number (one run, 3 decimals, so 0.021 stands for anything from 0.0205 to "
+             "0.0215) is placed against that range: *above* means every one of our seeds did better than all of that "
+             "interval (lower is better), *inside* that the interval and our range overlap. The corrupted test sets are the "
              f"same for every seed, drawn with seed 0, which draws an occluding square of side {side} for the whole "
              "set.\n")
     if not final:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated
 import pandas as pd
 from fastcore.script import call_parse
-from .config import (TrainConfig, SEED_MAX, check_int, check_seed, check_int_list, parse_int_list, split_csv,
+from .config import (TrainConfig, SEED_MAX, check_int, check_number, check_seed, check_int_list, parse_int_list, split_csv,
                                        check_same, read_json, write_json, prepare_out, environment_info, resolve_device)
-from .reference import REPORT, KINDS
+from .reference import REPORT, REPORT_ROUNDING, KINDS
 from .data import MNISTData, load_mnist
 from .transforms import mnist_dls
 from .learner import autoencoder_learner, train_run
@@ -23,12 +23,13 @@ __all__ = ['PLACES', 'HEADLINE', 'RECIPE', 'CURVE_COLUMNS', 'seed_stats', 'forma
            'headline_stats', 'latent_stats', 'recipe_cmd']
 
 # %% ../nbs/05b_seeds.ipynb #27d88ce1
-PLACES = ('inside', 'above', 'below')  # where the report's value lies against our [min, max]
+PLACES = ('inside', 'above', 'below')  # where the report's value (an interval: its rounding) lies against our [min, max]
 
 def seed_stats(values, # One number per seed
                report:float|None=None, # The report's value for the same cell, placed against our range
+               rounding:float=REPORT_ROUNDING, # Half-width of the report's rounding: it stands for [report - rounding, report + rounding]
               ) -> dict:
-    "Mean, sample standard deviation, min and max of `values`, and where `report` lies against [min, max]"
+    "Mean, sample standard deviation, min and max of `values`, and where `report` (with its rounding) lies against [min, max]"
     try: vals = [float(v) for v in values]
     except (TypeError, ValueError): raise ValueError(f"values must be numbers, one per seed, got {values!r}") from None
     if not vals: raise ValueError("values must hold at least one number, got none")
@@ -36,8 +37,9 @@ def seed_stats(values, # One number per seed
     r = dict(n=len(vals), mean=statistics.fmean(vals), sd=statistics.stdev(vals) if len(vals) > 1 else 0.,
              min=min(vals), max=max(vals), values=vals)
     if report is not None:
-        r['report'] = float(report)
-        r['report_is'] = 'inside' if r['min'] <= report <= r['max'] else 'above' if report > r['max'] else 'below'
+        lo, hi = report - check_number(rounding, 'rounding', 0), report + rounding
+        r |= dict(report=float(report), report_rounding=float(rounding),
+                  report_is='above' if lo > r['max'] else 'below' if hi < r['min'] else 'inside')
     return r
 
 def format_stats(s:dict, digits:int=4) -> str:
