@@ -125,9 +125,11 @@ def stage_search(r:Run) -> dict:
     curve = lr_find_curve(r.x_train(s['n_train']), wd=res.best['wd'], n_folds=s['n_folds'], n_latent=r.cfg['n_latent'],
                           bs=r.cfg['bs'], seed=s['seed'], device=r.device)
     figs.append(r.savefig(plot_lr_find(curve, res.best['lr'], cfg['lrs']), 'lr_find'))
-    return dict(best=res.best, n_images=len(r.x_train(s['n_train'])), n_trials_done=len(res.table),
+    states = res.table.state.value_counts()   # a pair stopped by a killed run is FAIL; a resumed search runs it again (retry_of)
+    return dict(best=res.best, n_images=len(r.x_train(s['n_train'])), n_trials_done=int(states.get('COMPLETE', 0)),
+                n_trials_interrupted=int(states.get('FAIL', 0)),
                 table=json.loads(res.table.reset_index().to_json(orient='split')), lr_find_valley=curve['valley'],
-                search_wall_time_s=res.record['wall_time_s'], figures=figs)
+                search_wall_time_s=res.record['trials_wall_time_s'], figures=figs)
 
 # %% ../nbs/07_reproduce.ipynb #30f38d14
 def _stage_model(r:Run, kind:str, fig:str) -> dict:

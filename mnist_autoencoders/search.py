@@ -223,6 +223,8 @@ def search_lr_wd(lrs:list[float]|None=None, # Learning-rate grid; `None` for the
                   config=cfg | dict(device=str(device), heartbeat_interval=heartbeat_interval, grace_period=grace_period, fold_seed=0,
                                     max_trials=max_trials), planned_pairs=[list(p) for p in plan],
                   best=best, pairs_done=n_done, finished=n_done == n_trials, counts=counts, trials_run_here=ran,
+                  # every trial's own time, whichever call or worker ran it (the study's compute; wall_time_s is this call's)
+                  trials_wall_time_s=round(float(table.wall_time_s.fillna(0).sum()), 1),
                   environment=environment_info(device), wall_time_s=round(time.perf_counter() - t0, 2))
     write_bytes(out/'search.csv', table.to_csv().encode())
     write_json(out/'search.json', record)
