@@ -1,5 +1,5 @@
 "The quick reproduction through `mnist-ae reproduce`: killed with SIGKILL mid-run, resumed, complete, and a no-op when run again."
-import json, os, signal, subprocess, time
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 from conftest import ROOT, script
@@ -71,6 +71,15 @@ def test_quick_reproduction_killed_resumed_and_repeated(tmp_path):
     assert 'quick preset' in res2.stdout and 'AE original' in res2.stdout and 'results.json' in res2.stdout and '[reproduce]' not in res2.stdout
     res3 = run(out, '--silent')
     assert res3.returncode == 0 and res3.stdout == '', res3.stdout
+
+    # The site's Results page renders a finished reproduction with every part (the recorded paper run is checked
+    # in test_docs_site; this is the one whose stages all finished in this test)
+    sys.path.insert(0, str(ROOT/'docs'))
+    import results_page as rp
+    (tmp_path/'site'/'results').mkdir(parents=True); (tmp_path/'site'/'results'/'paper').symlink_to(out)
+    text, _ = rp.results_markdown(tmp_path/'site'/'results', tmp_path/'site'/'src')
+    assert 'could not be read' not in text and 'still running' not in text and 'has not finished' not in text
+    assert 'Where we match, beat or miss the report' in text and rp.spread(rec['results']['evaluate']['stats']['ae']['mse']) in text
 
 def test_bad_preset_and_other_configuration(tmp_path):
     res = run(tmp_path/'x', '--preset', 'huge')
