@@ -8,17 +8,9 @@ Run it on an otherwise idle machine: the number is the one the docs quote ("abou
     python bench/reproduce_quick.py --out bench/results/reproduce_quick.json > bench/results/reproduce_quick.log
 """
 from __future__ import annotations
-import argparse, datetime, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, datetime, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
-
-def busy_cores() -> float:
-    "Cores used by other processes over one second (from /proc/stat), to record how idle the machine was"
-    def snap():
-        v = list(map(int, Path('/proc/stat').read_text().split('\n')[0].split()[1:]))
-        return sum(v), v[3] + v[4]
-    (t0, i0), _ = snap(), time.sleep(1)
-    t1, i1 = snap()
-    return round((os.cpu_count() or 1) * (1 - (i1 - i0) / max(t1 - t0, 1)), 2)
+from mnist_autoencoders.cli import busy_cores   # the count `mnist-ae` itself uses to pick its threads
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -26,7 +18,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     exe = shutil.which('mnist-ae') or sys.exit('mnist-ae is not on PATH: pip install the package first')
     with tempfile.TemporaryDirectory() as d:
-        busy = busy_cores()
+        busy = busy_cores(1.0)   # how idle the machine was: other processes' busy cores over one second
+        busy = None if busy is None else round(busy, 2)
         t0 = time.perf_counter()
         res = subprocess.run([exe, 'reproduce', '--preset', 'quick', '--out', f'{d}/quick', '--quiet'], capture_output=True, text=True)
         wall = time.perf_counter() - t0

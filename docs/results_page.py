@@ -90,18 +90,17 @@ def _ignored(p:Path, results:Path) -> bool:
 # The paper reproduction
 
 TESTS = [('mse', 'original'), ('mse_gaussian', 'Gaussian noise, std 0.2'), ('mse_occlusion', 'occlusion')]
-ROUND = REPORT_ROUNDING   # the report gives 3 decimals: a difference within its rounding is a match
 
 def verdict(ours:float, report:str) -> str:
     "Ours against the report's number (lower is better): matches within the report's rounding, beats, or misses"
     d = ours - float(report)
-    if abs(d) <= ROUND: return 'matches'
+    if abs(d) <= REPORT_ROUNDING: return 'matches'
     return f'beats it ({d:+.4f})' if d < 0 else f'misses it ({d:+.4f})'
 
 def versus(ours:float, report:str) -> str:
     "A phrase for ours against the report's number: 'matches the report's 0.022', 'is 0.0022 above the report's 0.023'"
     d = ours - float(report)
-    if abs(d) <= ROUND: return f"matches the report's {report}"
+    if abs(d) <= REPORT_ROUNDING: return f"matches the report's {report}"
     return f"is {abs(d):.4f} {'below' if d < 0 else 'above'} the report's {report}"
 
 def _site_version() -> str:
